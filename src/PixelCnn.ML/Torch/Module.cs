@@ -11,7 +11,7 @@ public static partial class torch
         public abstract class Module : IDisposable
         {
             private readonly List<(string Name, Tensor Tensor)> _parameters = new();
-            private readonly List<(string Name, Tensor Tensor)> _buffers = new();
+            private readonly List<(string Name, Tensor Tensor, bool Persistent)> _buffers = new();
             private readonly List<(string Name, Module Module)> _modules = new();
             private bool _disposed;
 
@@ -27,12 +27,16 @@ public static partial class torch
                 return t;
             }
 
-            /// <summary>Registers persistent non-trainable state (saved in the state dict).</summary>
-            protected Tensor register_buffer(string name, Tensor t)
+            /// <summary>
+            /// Registers non-trainable state; it moves with <see cref="to"/> and is disposed with the module.
+            /// A persistent buffer is part of the state dict; a non-persistent one (e.g. a mask derived
+            /// from the configuration) is not.
+            /// </summary>
+            protected Tensor register_buffer(string name, Tensor t, bool persistent = true)
             {
                 EnsureUnique(name);
                 t.DetachFromDisposeScope();
-                _buffers.Add((name, t));
+                _buffers.Add((name, t, persistent));
                 return t;
             }
 
@@ -62,7 +66,7 @@ public static partial class torch
 
             public IEnumerable<(string name, Tensor buffer)> named_buffers(string prefix = "")
             {
-                foreach (var (n, t) in _buffers) yield return (prefix + n, t);
+                foreach (var (n, t, persistent) in _buffers) if (persistent) yield return (prefix + n, t);
                 foreach (var (n, m) in _modules)
                     foreach (var b in m.named_buffers(prefix + n + ".")) yield return b;
             }
@@ -121,7 +125,7 @@ public static partial class torch
             public virtual Module to(Device device)
             {
                 using var _ = no_grad();
-                foreach (var (_, t) in _parameters.Concat(_buffers))
+                foreach (var t in _parameters.Select(p => p.Tensor).Concat(_buffers.Select(b => b.Tensor)))
                 {
                     if (t.device == device) continue;
                     bool rg = t.requires_grad;
@@ -143,7 +147,7 @@ public static partial class torch
                 if (_disposed) return;
                 _disposed = true;
                 foreach (var (_, t) in _parameters) t.Dispose();
-                foreach (var (_, t) in _buffers) t.Dispose();
+                foreach (var (_, t, _) in _buffers) t.Dispose();
                 foreach (var (_, m) in _modules) m.Dispose();
                 GC.SuppressFinalize(this);
             }

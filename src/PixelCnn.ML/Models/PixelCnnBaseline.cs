@@ -1,0 +1,58 @@
+// The original PixelCNN (van den Oord et al., 2016, PixelRNN paper): a 7x7 mask-A convolution, a
+// stack of residual 3x3 mask-B convolutions with ReLU, and the 1x1 output head. Its stacked masks
+// leave a blind spot to the upper right, which the Gated PixelCNN removes; it is kept as the
+// baseline and to show that difference in tests.
+using PixelCnn.ML.Torch;
+using static PixelCnn.ML.Torch.torch;
+
+namespace PixelCnn.ML.Models;
+
+public sealed class PixelCnnBaseline : PixelCnnNetwork
+{
+    public const int InputKernelSize = 7;
+
+    private readonly MaskedConv2d input_conv;
+    private readonly nn.ModuleList<MaskedConv2d> layers;
+    private readonly nn.ModuleList<LayerCondition>? conditions;
+    private readonly LayerCondition? input_condition;
+    private readonly SpatialConditionNet? cond_net;
+    private readonly OutputStack head;
+
+    public PixelCnnBaseline(PixelCnnConfig c, Generator? g = null) : base(c)
+    {
+        int p = c.HiddenChannels, k = c.KernelSize;
+        var imgGroups = ColourMasks.Groups(c.Channels, c.Channels);
+        var pGroups = ColourMasks.Groups(p, c.Channels);
+        int ik = InputKernelSize, ih = ik / 2, kh = k / 2;
+        input_conv = register_module("input_conv",
+            new MaskedConv2d(c.Channels, p, ik, ik, ColourMasks.Build(pGroups, imgGroups, ik, ik, ih, ih, MaskType.A), [ih, ih, ih, ih], g));
+        layers = register_module("layers", new nn.ModuleList<MaskedConv2d>());
+        for (int l = 0; l < c.Layers; l++)
+            layers.Add(new MaskedConv2d(p, p, k, k, ColourMasks.Build(pGroups, pGroups, k, k, kh, kh, MaskType.B), [kh, kh, kh, kh], g));
+        if (c.Conditioning == ConditioningKind.Spatial)
+            cond_net = register_module("cond_net", new SpatialConditionNet(c.ConditionSize, c.SpatialConditionChannels, c.Height, c.Width, g));
+        if (c.Conditioning != ConditioningKind.None)
+        {
+            input_condition = register_module("input_condition", new LayerCondition(c, p, g));
+            conditions = register_module("conditions", new nn.ModuleList<LayerCondition>());
+            for (int l = 0; l < c.Layers; l++) conditions.Add(new LayerCondition(c, p, g));
+        }
+        head = register_module("head", new OutputStack(c, p, Head.ParametersPerChannel, g));
+    }
+
+    public override Tensor forward(Tensor x, Tensor? h = null)
+    {
+        CheckInputs(x, h);
+        using var scope = NewDisposeScope();
+        var condition = cond_net is null ? h : cond_net.forward(h!);
+        var f = input_conv.forward(Scale(x));
+        if (condition is not null) f = f + input_condition!.forward(condition);
+        for (int l = 0; l < layers.Count; l++)
+        {
+            var r = layers[l].forward(f.relu());
+            if (condition is not null) r = r + conditions![l].forward(condition);
+            f = f + r;
+        }
+        return head.forward(f).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,125 @@
+// One configuration type for the PixelCNN family: architecture, conditioning, output distribution
+// and the training hyper-parameters that go with it, with the named presets S and M used by the
+// benchmarks, the docs and the demo.
+using System.Text.Json.Serialization;
+
+namespace PixelCnn.ML.Models;
+
+public enum PixelCnnArchitecture
+{
+    /// <summary>The original PixelCNN: 7x7 mask-A conv, residual 3x3 mask-B convs (has the blind spot).</summary>
+    PixelCnn,
+    /// <summary>Gated PixelCNN: vertical + horizontal stacks, gated activations, no blind spot.</summary>
+    GatedPixelCnn,
+}
+
+public enum ConditioningKind
+{
+    None,
+    /// <summary>Per-layer biases V_f^T h, V_g^T h (same at every location).</summary>
+    Global,
+    /// <summary>Location-dependent: s = m(h) by a deconvolution net, added through an unmasked 1x1 conv.</summary>
+    Spatial,
+}
+
+public enum OutputDistribution
+{
+    /// <summary>256-way softmax per sub-pixel, as in the papers.</summary>
+    Softmax256,
+    /// <summary>Discretized logistic mixture per sub-pixel (PixelCNN++ likelihood, one mixture per channel).</summary>
+    LogisticMixture,
+}
+
+public enum OptimizerKind { Adam, RMSprop }
+
+/// <summary>Hyper-parameters of a PixelCNN model and its training.</summary>
+public sealed record PixelCnnConfig
+{
+    // ---- data
+    /// <summary>Colour channels of the images: 1 (grayscale) or 3 (RGB, modelled R→G→B).</summary>
+    public int Channels { get; init; } = 1;
+    public int Height { get; init; } = 28;
+    public int Width { get; init; } = 28;
+
+    // ---- architecture
+    public PixelCnnArchitecture Architecture { get; init; } = PixelCnnArchitecture.GatedPixelCnn;
+    /// <summary>Number of gated blocks (Gated PixelCNN) or mask-B residual layers (PixelCNN).</summary>
+    public int Layers { get; init; } = 8;
+    /// <summary>Feature maps per stack (p in the paper).</summary>
+    public int HiddenChannels { get; init; } = 32;
+    /// <summary>Kernel size n of the (n x n) masked convolutions; odd.</summary>
+    public int KernelSize { get; init; } = 3;
+    /// <summary>Width of the 1x1 output head before the logits.</summary>
+    public int OutputHiddenChannels { get; init; } = 128;
+    /// <summary>Sum per-layer 1x1 skip outputs into the head (Gated PixelCNN only).</summary>
+    public bool SkipConnections { get; init; }
+    public OutputDistribution Output { get; init; } = OutputDistribution.Softmax256;
+    /// <summary>Mixture components per sub-pixel for <see cref="OutputDistribution.LogisticMixture"/>.</summary>
+    public int MixtureComponents { get; init; } = 5;
+
+    // ---- conditioning
+    public ConditioningKind Conditioning { get; init; } = ConditioningKind.None;
+    /// <summary>Length of the conditioning vector h (e.g. 10 for a one-hot class label).</summary>
+    public int ConditionSize { get; init; }
+    /// <summary>Channels of the spatial conditioning map s = m(h).</summary>
+    public int SpatialConditionChannels { get; init; } = 16;
+
+    // ---- training
+    public int BatchSize { get; init; } = 32;
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
+    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>Multiplicative learning-rate decay per epoch (1 = none).</summary>
+    public double LearningRateDecay { get; init; } = 1.0;
+    /// <summary>Clip the joint gradient norm to this value (0 = off).</summary>
+    public double GradientClipNorm { get; init; }
+    public double WeightDecay { get; init; }
+
+    /// <summary>Preset S: 8 gated blocks, 32 channels, kernel 3, head 128, batch 32, Adam 1e-3.</summary>
+    public static PixelCnnConfig PresetS => new()
+    {
+        Architecture = PixelCnnArchitecture.GatedPixelCnn, Layers = 8, HiddenChannels = 32, KernelSize = 3,
+        OutputHiddenChannels = 128, BatchSize = 32, Optimizer = OptimizerKind.Adam, LearningRate = 1e-3,
+    };
+
+    /// <summary>Preset M: 12 gated blocks, 64 channels, kernel 5, head 256, batch 32, Adam 1e-3.</summary>
+    public static PixelCnnConfig PresetM => new()
+    {
+        Architecture = PixelCnnArchitecture.GatedPixelCnn, Layers = 12, HiddenChannels = 64, KernelSize = 5,
+        OutputHiddenChannels = 256, BatchSize = 32, Optimizer = OptimizerKind.Adam, LearningRate = 1e-3,
+    };
+
+    /// <summary>The preset named "S" or "M" (case-insensitive).</summary>
+    public static PixelCnnConfig Preset(string name) => name.Trim().ToUpperInvariant() switch
+    {
+        "S" => PresetS,
+        "M" => PresetM,
+        _ => throw new ArgumentException($"Unknown preset '{name}': expected S or M.", nameof(name)),
+    };
+
+    /// <summary>Sub-pixels per image (C·H·W), the "dim" of bits/dim.</summary>
+    [JsonIgnore] public int Dimensions => Channels * Height * Width;
+
+    /// <summary>Throws an ArgumentException naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        static void Require(bool ok, string option, string message)
+        {
+            if (!ok) throw new ArgumentException($"{option}: {message}", option);
+        }
+        Require(Channels is 1 or 3, nameof(Channels), $"must be 1 or 3, got {Channels}");
+        Require(Height is >= 2 and <= 1024, nameof(Height), $"must be 2..1024, got {Height}");
+        Require(Width is >= 2 and <= 1024, nameof(Width), $"must be 2..1024, got {Width}");
+        Require(Layers is >= 1 and <= 128, nameof(Layers), $"must be 1..128, got {Layers}");
+        Require(HiddenChannels >= Channels && HiddenChannels <= 4096, nameof(HiddenChannels), $"must be {Channels}..4096, got {HiddenChannels}");
+        Require(KernelSize is >= 3 and <= 15 && KernelSize % 2 == 1, nameof(KernelSize), $"must be odd and 3..15, got {KernelSize}");
+        Require(OutputHiddenChannels >= Channels && OutputHiddenChannels <= 8192, nameof(OutputHiddenChannels), $"must be {Channels}..8192, got {OutputHiddenChannels}");
+        Require(MixtureComponents is >= 1 and <= 64, nameof(MixtureComponents), $"must be 1..64, got {MixtureComponents}");
+        Require(Conditioning == ConditioningKind.None || ConditionSize > 0, nameof(ConditionSize), $"must be > 0 when {nameof(Conditioning)} is {Conditioning}");
+        Require(SpatialConditionChannels is >= 1 and <= 1024, nameof(SpatialConditionChannels), $"must be 1..1024, got {SpatialConditionChannels}");
+        Require(BatchSize is >= 1 and <= 65536, nameof(BatchSize), $"must be 1..65536, got {BatchSize}");
+        Require(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), $"must be a positive number, got {LearningRate}");
+        Require(LearningRateDecay > 0 && LearningRateDecay <= 1, nameof(LearningRateDecay), $"must be in (0, 1], got {LearningRateDecay}");
+        Require(GradientClipNorm >= 0, nameof(GradientClipNorm), $"must be >= 0, got {GradientClipNorm}");
+        Require(WeightDecay >= 0, nameof(WeightDecay), $"must be >= 0, got {WeightDecay}");
+    }
+}

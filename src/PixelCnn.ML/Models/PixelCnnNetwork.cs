@@ -1,0 +1,82 @@
+// Common shape of every network in the family: images in (float 0..255, [N, C, H, W]) and an
+// optional conditioning vector h, distribution parameters out ([N, C·P, H, W]) such that the
+// parameters of sub-pixel (i, j, c) depend only on sub-pixels before it in raster order, R→G→B.
+using PixelCnn.ML.Torch;
+using static PixelCnn.ML.Torch.torch;
+
+namespace PixelCnn.ML.Models;
+
+public abstract class PixelCnnNetwork : nn.Module
+{
+    protected PixelCnnNetwork(PixelCnnConfig config)
+    {
+        config.Validate();
+        Config = config;
+        Head = OutputHead.For(config);
+    }
+
+    public PixelCnnConfig Config { get; }
+    public OutputHead Head { get; }
+
+    /// <summary>Distribution parameters [N, C·P, H, W] for images <paramref name="x"/> (0..255) and condition <paramref name="h"/>.</summary>
+    public abstract Tensor forward(Tensor x, Tensor? h = null);
+
+    /// <summary>Negative log-likelihood in nats of every sub-pixel, [N, C, H, W].</summary>
+    public Tensor NllNats(Tensor x, Tensor? h = null)
+    {
+        using var scope = NewDisposeScope();
+        var output = forward(x, h);
+        var target = x.to(ScalarType.Int64);
+        return Head.NllNats(output, target, Config.Channels).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Builds the network a configuration describes, with weights drawn from <paramref name="generator"/>.</summary>
+    public static PixelCnnNetwork Create(PixelCnnConfig config, Generator? generator = null) => config.Architecture switch
+    {
+        PixelCnnArchitecture.GatedPixelCnn => new GatedPixelCnn(config, generator),
+        PixelCnnArchitecture.PixelCnn => new PixelCnnBaseline(config, generator),
+        _ => throw new ArgumentOutOfRangeException(nameof(config), config.Architecture, "unknown architecture"),
+    };
+
+    /// <summary>Maps pixel values 0..255 to [-1, 1], the scale every network works in.</summary>
+    protected static Tensor Scale(Tensor x) => x / 127.5 - 1.0;
+
+    protected void CheckInputs(Tensor x, Tensor? h)
+    {
+        var s = x.shape;
+        if (s.Length != 4 || s[1] != Config.Channels || s[2] != Config.Height || s[3] != Config.Width)
+            throw new ArgumentException(
+                $"images must have shape [N, {Config.Channels}, {Config.Height}, {Config.Width}], got [{string.Join(", ", s)}]");
+        if (Config.Conditioning == ConditioningKind.None)
+        {
+            if (h is not null) throw new ArgumentException("this model is unconditional but a condition vector was given");
+            return;
+        }
+        if (h is null) throw new ArgumentException($"this model is conditioned on a vector of {Config.ConditionSize} values; none was given");
+        var hs = h.shape;
+        if (hs.Length != 2 || hs[0] != s[0] || hs[1] != Config.ConditionSize)
+            throw new ArgumentException($"condition must have shape [{s[0]}, {Config.ConditionSize}], got [{string.Join(", ", hs)}]");
+    }
+
+    /// <summary>The 1x1 output head: ReLU → 1x1 (to OutputHiddenChannels) → ReLU → 1x1 (to C·P), colour-masked.</summary>
+    protected sealed class OutputStack : nn.Module
+    {
+        private readonly MaskedConv2d hidden, output;
+
+        public OutputStack(PixelCnnConfig c, int inChannels, int parametersPerChannel, Generator? g)
+        {
+            var inGroups = ColourMasks.Groups(inChannels, c.Channels);
+            var hidGroups = ColourMasks.Groups(c.OutputHiddenChannels, c.Channels);
+            hidden = register_module("hidden", MaskedConv2d.Pointwise(inGroups, hidGroups, MaskType.B, g));
+            output = register_module("out", MaskedConv2d.Pointwise(hidGroups, ColourMasks.BlockGroups(c.Channels, parametersPerChannel), MaskType.B, g));
+        }
+
+        public Tensor forward(Tensor features)
+        {
+            using var a = features.relu();
+            using var b = hidden.forward(a);
+            using var c = b.relu();
+            return output.forward(c);
+        }
+    }
+}
