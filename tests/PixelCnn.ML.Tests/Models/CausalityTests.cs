@@ -44,9 +44,9 @@ public class CausalityTests
     [TestMethod]
     [DynamicData(nameof(Variants), DynamicDataSourceType.Method)]
     public void Gradient_is_exactly_zero_at_the_predicted_and_every_later_subpixel_and_across_the_batch(
-        PixelCnnArchitecture arch, int colours, ConditioningKind cond, OutputDistribution output)
+        PixelCnnArchitecture arch, int colours, ConditioningKind cond, OutputDistribution distribution)
     {
-        var c = SmallConfig(arch, colours, cond, output);
+        var c = SmallConfig(arch, colours, cond, distribution);
         var (net, x, h) = Build(c);
         using (net) using (x) using (h)
         {
@@ -80,9 +80,9 @@ public class CausalityTests
     [TestMethod]
     [DynamicData(nameof(Variants), DynamicDataSourceType.Method)]
     public void Perturbing_a_subpixel_leaves_every_earlier_output_bit_identical_and_changes_the_next(
-        PixelCnnArchitecture arch, int colours, ConditioningKind cond, OutputDistribution output)
+        PixelCnnArchitecture arch, int colours, ConditioningKind cond, OutputDistribution distribution)
     {
-        var c = SmallConfig(arch, colours, cond, output);
+        var c = SmallConfig(arch, colours, cond, distribution);
         var (net, x, h) = Build(c);
         using (net) using (x) using (h)
         using (no_grad())
