@@ -1,0 +1,190 @@
+// A trained (or freshly initialised) PixelCNN on a device: the network, its configuration, and
+// the likelihood computations users want from it (bits/dim, nats, per-sub-pixel bits), batched
+// under no_grad. Saved as one zip: config.json + weights.safetensors (see docs/model-format.md).
+using System.IO.Compression;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using PixelCnn.ML.Serialization;
+using PixelCnn.ML.Torch;
+using PixelCnn.ML.Training;
+using static PixelCnn.ML.Torch.torch;
+
+namespace PixelCnn.ML.Models;
+
+/// <summary>Per-image likelihood results.</summary>
+public sealed class ScoreResult
+{
+    /// <summary>Negative log-likelihood of each image in nats.</summary>
+    public required double[] Nats { get; init; }
+    /// <summary>Negative log-likelihood per sub-pixel in bits: Nats / (C·H·W·ln 2).</summary>
+    public required double[] BitsPerDim { get; init; }
+    /// <summary>Per-sub-pixel bits, N·C·H·W (row-major), when requested.</summary>
+    public float[]? BitsMap { get; init; }
+}
+
+public sealed class PixelCnnModel : IDisposable
+{
+    public const string FormatName = "pixelcnn-model";
+    public const int FormatVersion = 1;
+
+    public PixelCnnModel(PixelCnnNetwork network, Device device)
+    {
+        Network = network;
+        Device = device;
+        if (device != Device.CPU) network.to(device);
+    }
+
+    /// <summary>A new model with weights drawn from <paramref name="seed"/>.</summary>
+    public static PixelCnnModel Create(PixelCnnConfig config, ulong seed = 1, Device? device = null)
+    {
+        using var g = new Generator(seed);
+        return new PixelCnnModel(PixelCnnNetwork.Create(config, g), device ?? Device.CPU);
+    }
+
+    public PixelCnnNetwork Network { get; }
+    public PixelCnnConfig Config => Network.Config;
+    public Device Device { get; private set; }
+
+    public PixelCnnModel To(Device device)
+    {
+        Network.to(device);
+        Device = device;
+        return this;
+    }
+
+    /// <summary>Scores every image of <paramref name="data"/> in batches.</summary>
+    public ScoreResult Score(ImageDataset data, int batchSize = 256, bool bitsMap = false, IProgress<int>? progress = null,
+                             CancellationToken cancellationToken = default)
+    {
+        data.EnsureMatches(Config);
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be > 0");
+        int n = data.Count, dims = Config.Dimensions;
+        var nats = new double[n];
+        var map = bitsMap ? new float[(long)n * dims] : null;
+        var rows = new int[Math.Min(batchSize, Math.Max(n, 1))];
+        bool wasTraining = Network.training;
+        Network.eval();
+        try
+        {
+            using var _ = no_grad();
+            for (int start = 0; start < n; start += batchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int b = Math.Min(batchSize, n - start);
+                for (int i = 0; i < b; i++) rows[i] = start + i;
+                using var scope = NewDisposeScope();
+                var (x, h) = data.GetBatch(rows.AsSpan(0, b), Device);
+                var perSubPixel = Network.NllNats(x, h).to(ScalarType.Float32, Device.CPU).contiguous();
+                var perImage = perSubPixel.to(ScalarType.Float64).view(b, dims).sum(1).data<double>();
+                perImage.CopyTo(nats, start);
+                if (map is not null)
+                {
+                    var bits = (perSubPixel / Math.Log(2)).data<float>();
+                    bits.CopyTo(map, (long)start * dims);
+                }
+                progress?.Report(start + b);
+            }
+        }
+        finally
+        {
+            Network.train(wasTraining);
+        }
+        var bpd = nats.Select(v => v / (dims * Math.Log(2))).ToArray();
+        return new ScoreResult { Nats = nats, BitsPerDim = bpd, BitsMap = map };
+    }
+
+    /// <summary>Mean bits/dim over a dataset.</summary>
+    public double MeanBitsPerDim(ImageDataset data, int batchSize = 256, CancellationToken cancellationToken = default) =>
+        Score(data, batchSize, cancellationToken: cancellationToken).BitsPerDim.Average();
+
+    // ---- persistence
+    public void Save(string path) => AtomicFile.Write(path, Save);
+
+    public void Save(Stream stream)
+    {
+        using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+        WriteEntries(zip, "");
+    }
+
+    /// <summary>Writes config.json and weights.safetensors under <paramref name="prefix"/> in an open zip.</summary>
+    public void WriteEntries(ZipArchive zip, string prefix)
+    {
+        var cfg = zip.CreateEntry(prefix + "config.json", CompressionLevel.Optimal);
+        using (var s = cfg.Open()) JsonSerializer.Serialize(s, new ModelDocument(FormatName, FormatVersion, Config), ModelJson.Default.ModelDocument);
+        var w = zip.CreateEntry(prefix + "weights.safetensors", CompressionLevel.NoCompression);
+        using (var s = w.Open())
+        {
+            var meta = new Dictionary<string, string> { ["format"] = FormatName, ["architecture"] = Config.Architecture.ToString() };
+            SafeTensors.Save(Network.state_dict(), s, meta);
+        }
+    }
+
+    public static PixelCnnModel Load(string path, Device? device = null)
+    {
+        try
+        {
+            using var f = File.OpenRead(path);
+            return Load(f, device);
+        }
+        catch (Exception e) when (e is InvalidDataException or SafeTensorsFormatException && !e.Message.Contains(path))
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+    }
+
+    public static PixelCnnModel Load(Stream stream, Device? device = null)
+    {
+        using var zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+        return ReadEntries(zip, "", device);
+    }
+
+    public static PixelCnnModel ReadEntries(ZipArchive zip, string prefix, Device? device = null)
+    {
+        var cfgEntry = zip.GetEntry(prefix + "config.json") ?? throw new InvalidDataException($"model file has no {prefix}config.json");
+        ModelDocument doc;
+        try
+        {
+            using var s = cfgEntry.Open();
+            doc = JsonSerializer.Deserialize(s, ModelJson.Default.ModelDocument) ?? throw new InvalidDataException("config.json is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{prefix}config.json is not a valid model configuration: {e.Message}", e);
+        }
+        if (doc.Format != FormatName) throw new InvalidDataException($"{prefix}config.json has format '{doc.Format}', expected '{FormatName}'");
+        if (doc.Version > FormatVersion)
+            throw new InvalidDataException($"model format version {doc.Version} is newer than this library reads ({FormatVersion}); upgrade PixelCnn.ML");
+        try { doc.Config.Validate(); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{prefix}config.json: {e.Message}", e); }
+        var wEntry = zip.GetEntry(prefix + "weights.safetensors") ?? throw new InvalidDataException($"model file has no {prefix}weights.safetensors");
+        var network = PixelCnnNetwork.Create(doc.Config);
+        try
+        {
+            using var s = wEntry.Open();
+            using var buffer = new MemoryStream();
+            s.CopyTo(buffer);
+            buffer.Position = 0;
+            SafeTensors.LoadInto(network, buffer);
+            return new PixelCnnModel(network, device ?? Device.CPU);
+        }
+        catch (Exception e) when (e is InvalidDataException or SafeTensorsFormatException)
+        {
+            network.Dispose();
+            throw new InvalidDataException($"{prefix}weights.safetensors: {e.Message}", e);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose() => Network.Dispose();
+}
+
+internal sealed record ModelDocument(string Format, int Version, PixelCnnConfig Config);
+
+[JsonSourceGenerationOptions(WriteIndented = true, UseStringEnumConverter = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(ModelDocument))]
+[JsonSerializable(typeof(PixelCnnConfig))]
+internal partial class ModelJson : JsonSerializerContext;

@@ -1,0 +1,119 @@
+// Training checkpoints: one zip written atomically (temp file, flush, rename) holding
+//   trainer.json          format, version, configuration, seed and the loop state (epoch, batch
+//                         position, step, skipped steps, early-stopping state, history)
+//   model.safetensors     the weights
+//   optimizer.safetensors step count, learning rate and moment buffers
+//   rng.safetensors       libtorch's default CPU generator state
+//   best.safetensors      the best-validation weights (only with early stopping)
+// Shuffling needs no saved state: each epoch's order is a function of (seed, epoch).
+using System.IO.Compression;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using PixelCnn.ML.Models;
+using PixelCnn.ML.Serialization;
+using PixelCnn.ML.Torch;
+using static PixelCnn.ML.Torch.torch;
+
+namespace PixelCnn.ML.Training;
+
+internal static class Checkpoint
+{
+    public const string FormatName = "pixelcnn-checkpoint";
+    public const int FormatVersion = 1;
+
+    public static void Save(string path, PixelCnnConfig config, ulong seed, PixelCnnModel model, optim.Optimizer optimizer,
+                            TrainingState state, Dictionary<string, Tensor>? best)
+    {
+        AtomicFile.Write(path, stream =>
+        {
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+            var doc = new CheckpointDocument(FormatName, FormatVersion, config, seed, state);
+            using (var s = zip.CreateEntry("trainer.json").Open())
+                JsonSerializer.Serialize(s, doc, CheckpointJson.Default.CheckpointDocument);
+            Write(zip, "model.safetensors", model.Network.state_dict());
+            using (var scope = NewDisposeScope())
+            {
+                Write(zip, "optimizer.safetensors", optimizer.state_dict());
+                Write(zip, "rng.safetensors", new Dictionary<string, Tensor> { ["default_cpu"] = Generator.get_default_state() });
+            }
+            if (best is not null) Write(zip, "best.safetensors", best);
+        });
+    }
+
+    private static void Write(ZipArchive zip, string name, IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        using var s = zip.CreateEntry(name, CompressionLevel.NoCompression).Open();
+        SafeTensors.Save(tensors, s);
+    }
+
+    /// <summary>Restores a run into a freshly built model and optimizer; returns the best weights if saved.</summary>
+    public static Dictionary<string, Tensor>? Load(string path, PixelCnnConfig config, PixelCnnModel model, optim.Optimizer optimizer, TrainingState state)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint {path} does not exist", path);
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            var docEntry = zip.GetEntry("trainer.json") ?? throw new InvalidDataException("it has no trainer.json");
+            CheckpointDocument doc;
+            using (var s = docEntry.Open())
+                doc = JsonSerializer.Deserialize(s, CheckpointJson.Default.CheckpointDocument) ?? throw new InvalidDataException("trainer.json is empty");
+            if (doc.Format != FormatName) throw new InvalidDataException($"format '{doc.Format}' is not a PixelCnn.ML checkpoint");
+            if (doc.Version != FormatVersion) throw new InvalidDataException($"checkpoint format version {doc.Version} is not supported (expected {FormatVersion})");
+            if (doc.Config != config)
+                throw new InvalidDataException("it was written for a different configuration; resume with the same options it was trained with");
+            if (doc.State.DataCount != state.DataCount)
+                throw new InvalidDataException($"it was written for {doc.State.DataCount} training images but {state.DataCount} were given");
+
+            SafeTensors.LoadInto(model.Network, ReadAll(zip, "model.safetensors"));
+            using (var scope = NewDisposeScope())
+            {
+                optimizer.load_state_dict(SafeTensors.Load(ReadAll(zip, "optimizer.safetensors"), model.Device));
+                var rng = SafeTensors.Load(ReadAll(zip, "rng.safetensors"));
+                if (!rng.TryGetValue("default_cpu", out var g)) throw new InvalidDataException("rng.safetensors lacks 'default_cpu'");
+                Generator.set_default_state(g);
+            }
+            Dictionary<string, Tensor>? best = null;
+            if (zip.GetEntry("best.safetensors") is not null)
+            {
+                best = SafeTensors.Load(ReadAll(zip, "best.safetensors"), model.Device);
+                foreach (var t in best.Values) t.DetachFromDisposeScope();
+            }
+            Copy(doc.State, state);
+            return best;
+        }
+        catch (Exception e) when (e is InvalidDataException or JsonException or SafeTensorsFormatException)
+        {
+            throw new InvalidDataException($"cannot resume from checkpoint {path}: {e.Message}", e);
+        }
+    }
+
+    private static MemoryStream ReadAll(ZipArchive zip, string name)
+    {
+        var entry = zip.GetEntry(name) ?? throw new InvalidDataException($"it has no {name}");
+        var ms = new MemoryStream();
+        using (var s = entry.Open()) s.CopyTo(ms);
+        ms.Position = 0;
+        return ms;
+    }
+
+    private static void Copy(TrainingState from, TrainingState to)
+    {
+        to.Epoch = from.Epoch;
+        to.BatchInEpoch = from.BatchInEpoch;
+        to.Step = from.Step;
+        to.SkippedSteps = from.SkippedSteps;
+        to.ConsecutiveNonFinite = from.ConsecutiveNonFinite;
+        to.EpochLossSum = from.EpochLossSum;
+        to.EpochLossCount = from.EpochLossCount;
+        to.BestValidation = from.BestValidation;
+        to.EpochsWithoutImprovement = from.EpochsWithoutImprovement;
+        to.History = from.History;
+    }
+}
+
+internal sealed record CheckpointDocument(string Format, int Version, PixelCnnConfig Config, ulong Seed, TrainingState State);
+
+[JsonSourceGenerationOptions(WriteIndented = true, UseStringEnumConverter = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(CheckpointDocument))]
+internal partial class CheckpointJson : JsonSerializerContext;

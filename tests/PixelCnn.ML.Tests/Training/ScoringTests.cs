@@ -1,0 +1,101 @@
+using System.IO.Compression;
+using PixelCnn.ML.Models;
+using PixelCnn.ML.Torch;
+using PixelCnn.ML.Training;
+using static PixelCnn.ML.Torch.torch;
+
+namespace PixelCnn.ML.Tests.Training;
+
+[TestClass]
+public class ScoringTests
+{
+    [TestMethod]
+    public void Scores_do_not_depend_on_the_batch_size_and_the_bits_map_adds_up()
+    {
+        using var model = PixelCnnModel.Create(TrainerTests.Tiny(), seed: 4);
+        var data = TrainerTests.Bars(13);
+        var a = model.Score(data, batchSize: 13, bitsMap: true);
+        var b = model.Score(data, batchSize: 4);
+        for (int i = 0; i < 13; i++)
+        {
+            Assert.AreEqual(a.BitsPerDim[i], b.BitsPerDim[i], 1e-5, $"image {i}");
+            Assert.AreEqual(a.Nats[i] / (64 * Math.Log(2)), a.BitsPerDim[i], 1e-9);
+            double mapSum = a.BitsMap!.AsSpan(i * 64, 64).ToArray().Sum(v => (double)v);
+            Assert.AreEqual(a.BitsPerDim[i] * 64, mapSum, 1e-3, $"bits map of image {i}");
+        }
+        Assert.IsNull(b.BitsMap);
+    }
+
+    [TestMethod]
+    public void Untrained_softmax_model_scores_near_eight_bits_per_dim()
+    {
+        using var model = PixelCnnModel.Create(TrainerTests.Tiny(), seed: 4);
+        var bpd = model.Score(TrainerTests.Bars(8)).BitsPerDim;
+        foreach (var v in bpd) Assert.IsTrue(v is > 7.5 and < 9.0, $"{v}");
+    }
+
+    [TestMethod]
+    [DataRow(OutputDistribution.Softmax256, ConditioningKind.None)]
+    [DataRow(OutputDistribution.LogisticMixture, ConditioningKind.Spatial)]
+    public void A_saved_model_loads_with_identical_scores(OutputDistribution output, ConditioningKind cond)
+    {
+        var config = TrainerTests.Tiny(cond) with { Output = output };
+        using var model = PixelCnnModel.Create(config, seed: 8);
+        var data = TrainerTests.Bars(6, labels: cond != ConditioningKind.None);
+        var path = Path.Combine(Path.GetTempPath(), $"pixelcnn-{Guid.NewGuid():N}.zip");
+        try
+        {
+            model.Save(path);
+            using var loaded = PixelCnnModel.Load(path);
+            Assert.AreEqual(config, loaded.Config);
+            CollectionAssert.AreEqual(model.Score(data).Nats, loaded.Score(data).Nats);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [TestMethod]
+    public void A_model_file_with_tampered_weights_is_rejected()
+    {
+        using var model = PixelCnnModel.Create(TrainerTests.Tiny(), seed: 8);
+        var path = Path.Combine(Path.GetTempPath(), $"pixelcnn-{Guid.NewGuid():N}.zip");
+        try
+        {
+            model.Save(path);
+            using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
+            {
+                var entry = zip.GetEntry("config.json")!;
+                string json;
+                using (var r = new StreamReader(entry.Open())) json = r.ReadToEnd();
+                entry.Delete();
+                using var w = new StreamWriter(zip.CreateEntry("config.json").Open());
+                w.Write(json.Replace("\"hiddenChannels\": 8", "\"hiddenChannels\": 16"));
+            }
+            var e = Assert.ThrowsException<InvalidDataException>(() => PixelCnnModel.Load(path));
+            StringAssert.Contains(e.Message, path);
+            StringAssert.Contains(e.Message, "weights.safetensors");
+        }
+        finally { File.Delete(path); }
+    }
+
+    [TestMethod]
+    public void Scoring_releases_every_native_tensor()
+    {
+        using var model = PixelCnnModel.Create(TrainerTests.Tiny(), seed: 4);
+        var data = TrainerTests.Bars(20);
+        model.Score(data, batchSize: 6, bitsMap: true);
+        long baseline = live_tensor_count();
+        model.Score(data, batchSize: 6, bitsMap: true);
+        Assert.AreEqual(baseline, live_tensor_count());
+    }
+
+    [TestMethod]
+    public void Training_releases_every_native_tensor_it_does_not_return()
+    {
+        long baseline = live_tensor_count();
+        var result = new PixelCnnTrainer(TrainerTests.Tiny(), new TrainingOptions { Epochs = 2 }).Fit(TrainerTests.Bars(20), TrainerTests.Bars(8));
+        long paramCount = result.Model.Network.state_dict().Count;
+        result.Model.Dispose();
+        Assert.AreEqual(baseline, live_tensor_count());
+        Assert.IsTrue(paramCount > 0);
+    }
+}
