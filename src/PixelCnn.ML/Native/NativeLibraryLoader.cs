@@ -45,11 +45,13 @@ internal static class NativeLibraryLoader
     {
         var env = Environment.GetEnvironmentVariable("PIXELCNN_NATIVE_LIBRARY");
         if (!string.IsNullOrEmpty(env)) yield return env;
-        var dirs = new List<string> { AppContext.BaseDirectory };
+        // BaseDirectory ends with a separator and the assembly folder does not: compare them trimmed.
+        var dirs = new List<string> { Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory) };
 #pragma warning disable IL3000 // empty in single-file apps: then AppContext.BaseDirectory above covers it
         var asmDir = Path.GetDirectoryName(typeof(NativeLibraryLoader).Assembly.Location);
 #pragma warning restore IL3000
-        if (!string.IsNullOrEmpty(asmDir) && !dirs.Contains(asmDir)) dirs.Add(asmDir);
+        if (!string.IsNullOrEmpty(asmDir) && !dirs.Contains(Path.TrimEndingDirectorySeparator(asmDir)))
+            dirs.Add(Path.TrimEndingDirectorySeparator(asmDir));
         foreach (var d in dirs)
         {
             yield return Path.Combine(d, FileName);
@@ -60,12 +62,12 @@ internal static class NativeLibraryLoader
 
     private static IntPtr Load()
     {
-        var tried = new List<string>();
+        var tried = new List<(string Path, string Reason)>();
         foreach (var path in Candidates())
         {
             if (Path.IsPathRooted(path) && !File.Exists(path))
             {
-                tried.Add($"  {path}: not found");
+                tried.Add((path, "not found"));
                 continue;
             }
             try
@@ -77,28 +79,35 @@ internal static class NativeLibraryLoader
             catch (NativeLibraryLoadException) { throw; }
             catch (Exception e)
             {
-                tried.Add($"  {path}: {e.Message}");
+                tried.Add((path, e.Message));
             }
         }
-        throw new NativeLibraryLoadException(
-            "PixelCnn.ML could not load its native library (" + FileName + ") or libtorch.\nTried:\n" +
-            string.Join("\n", tried) +
-            "\nThe native shim needs libtorch's shared libraries (libtorch.so, libtorch_cpu.so, libc10.so). " +
-            "On Debian/Ubuntu: apt-get install libtorch-dev. With a PyTorch install, add its torch/lib folder to " +
-            "LD_LIBRARY_PATH. Set PIXELCNN_NATIVE_LIBRARY to the shim's full path to load it from elsewhere.");
+        throw new NativeLibraryLoadException(LoadFailureMessage(tried));
     }
 
-    private static unsafe void Handshake(IntPtr h, string path, List<string> tried)
+    /// <summary>The message for a failed load: every candidate path with the loader's reason, then how to fix it.</summary>
+    internal static string LoadFailureMessage(IReadOnlyList<(string Path, string Reason)> tried) =>
+        "PixelCnn.ML could not load its native library (" + FileName + ") or libtorch.\nTried:\n" +
+        FormatTried(tried) +
+        "\nThe native shim needs libtorch's shared libraries (libtorch.so, libtorch_cpu.so, libc10.so). " +
+        "On Debian/Ubuntu: apt-get install libtorch-dev. With a PyTorch install, add its torch/lib folder to " +
+        "LD_LIBRARY_PATH. Set PIXELCNN_NATIVE_LIBRARY to the shim's full path to load it from elsewhere.";
+
+    /// <summary>The message for a library whose ABI version differs from this assembly's.</summary>
+    internal static string AbiMismatchMessage(string path, int seen, IReadOnlyList<(string Path, string Reason)> tried) =>
+        $"The native library at {path} has ABI version {seen}, but this PixelCnn.ML assembly needs version " +
+        $"{NativeMethods.AbiVersion}. Rebuild the native shim from the same sources (dotnet build does it) " +
+        "or install matching package versions." + (tried.Count > 0 ? "\nAlso tried:\n" + FormatTried(tried) : "");
+
+    private static string FormatTried(IReadOnlyList<(string Path, string Reason)> tried) =>
+        string.Join("\n", tried.Select(t => $"  {t.Path}: {t.Reason}"));
+
+    private static unsafe void Handshake(IntPtr h, string path, List<(string Path, string Reason)> tried)
     {
         var abi = (delegate* unmanaged<int>)NativeLibrary.GetExport(h, "pcn_abi_version");
         int seen = abi();
         if (seen != NativeMethods.AbiVersion)
-        {
-            throw new NativeLibraryLoadException(
-                $"The native library at {path} has ABI version {seen}, but this PixelCnn.ML assembly needs version " +
-                $"{NativeMethods.AbiVersion}. Rebuild the native shim from the same sources (dotnet build does it) " +
-                "or install matching package versions." + (tried.Count > 0 ? "\nAlso tried:\n" + string.Join("\n", tried) : ""));
-        }
+            throw new NativeLibraryLoadException(AbiMismatchMessage(path, seen, tried));
         var setThreads = (delegate* unmanaged<int, IntPtr>)NativeLibrary.GetExport(h, "pcn_set_num_threads");
         int threads = int.TryParse(Environment.GetEnvironmentVariable("PIXELCNN_NUM_THREADS"), out var t) && t > 0 ? t : 0;
         var status = setThreads(threads); // 0 = all cores

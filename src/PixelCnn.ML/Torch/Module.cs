@@ -129,7 +129,8 @@ public static partial class torch
                 {
                     if (t.device == device) continue;
                     bool rg = t.requires_grad;
-                    var moved = t.detach().to(device);
+                    using var detached = t.detach();
+                    var moved = detached.to(device);
                     t.TakeHandleFrom(moved);
                     if (rg) t.requires_grad = true;
                 }

@@ -213,7 +213,20 @@ public sealed unsafe partial class Tensor : IDisposable
     public Tensor sub_(Tensor other) { Check(pcn_binary_((int)BinaryOp.Sub, Handle, other.Handle)); return this; }
     public Tensor mul_(Tensor other) { Check(pcn_binary_((int)BinaryOp.Mul, Handle, other.Handle)); return this; }
     public Tensor mul_(double other) { Check(pcn_binary_scalar_((int)BinaryOp.Mul, Handle, other)); return this; }
+    public Tensor sub_(double other) { Check(pcn_binary_scalar_((int)BinaryOp.Sub, Handle, other)); return this; }
+    public Tensor div_(Tensor other) { Check(pcn_binary_((int)BinaryOp.Div, Handle, other.Handle)); return this; }
     public Tensor div_(double other) { Check(pcn_binary_scalar_((int)BinaryOp.Div, Handle, other)); return this; }
+    public Tensor pow_(double other) { Check(pcn_binary_scalar_((int)BinaryOp.Pow, Handle, other)); return this; }
+    private Tensor UnaryInPlace(UnaryOp op) { Check(pcn_unary_((int)op, Handle)); return this; }
+    public Tensor neg_() => UnaryInPlace(UnaryOp.Neg);
+    public Tensor exp_() => UnaryInPlace(UnaryOp.Exp);
+    public Tensor log_() => UnaryInPlace(UnaryOp.Log);
+    public Tensor tanh_() => UnaryInPlace(UnaryOp.Tanh);
+    public Tensor sigmoid_() => UnaryInPlace(UnaryOp.Sigmoid);
+    public Tensor relu_() => UnaryInPlace(UnaryOp.Relu);
+    public Tensor sqrt_() => UnaryInPlace(UnaryOp.Sqrt);
+    public Tensor floor_() => UnaryInPlace(UnaryOp.Floor);
+    public Tensor round_() => UnaryInPlace(UnaryOp.Round);
     public Tensor uniform_(double from = 0, double to = 1, Generator? generator = null)
     {
         Check(pcn_random_(Handle, 0, from, to, generator?.Handle ?? GeneratorHandle.Null));

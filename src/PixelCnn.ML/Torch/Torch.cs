@@ -115,10 +115,16 @@ public static unsafe partial class torch
     public static Tensor zeros_like(Tensor t) => zeros(t.shape, t.dtype, t.device);
     public static Tensor ones_like(Tensor t) => ones(t.shape, t.dtype, t.device);
 
-    public static Tensor arange(double start, double end, double step = 1, ScalarType dtype = ScalarType.Int64, Device? device = null)
+    /// <summary>
+    /// Values from <paramref name="start"/> up to, not including, <paramref name="end"/>. Without a dtype,
+    /// int64 when all three bounds are whole numbers and float32 otherwise, as in PyTorch (an int64
+    /// default would silently turn <c>arange(0, 1, 0.25)</c> into zeros).
+    /// </summary>
+    public static Tensor arange(double start, double end, double step = 1, ScalarType? dtype = null, Device? device = null)
     {
         var (dt, di) = Dev(device);
-        return Tensor.From(pcn_arange(start, end, step, (int)dtype, dt, di, out var r), r);
+        var type = dtype ?? (double.IsInteger(start) && double.IsInteger(end) && double.IsInteger(step) ? ScalarType.Int64 : ScalarType.Float32);
+        return Tensor.From(pcn_arange(start, end, step, (int)type, dt, di, out var r), r);
     }
 
     /// <summary>A new tensor holding a copy of <paramref name="data"/> with the given shape.</summary>

@@ -91,6 +91,14 @@ void binary_(int32_t op, at::Tensor& a, const B& b) {
   }
 }
 
+// Integer tensors keep their dtype with integral scalars, as in PyTorch (the ABI carries every
+// scalar as a double, so `t + 1` on an int64 tensor would otherwise promote or fail in place).
+c10::Scalar scalar_for(const at::Tensor& x, double b) {
+  if (at::isIntegralType(x.scalar_type(), true) && b == static_cast<double>(static_cast<int64_t>(b)))
+    return c10::Scalar(static_cast<int64_t>(b));
+  return c10::Scalar(b);
+}
+
 int64_t reduction(int32_t r) {
   switch (r) {
     case 0: return at::Reduction::None;
@@ -122,12 +130,8 @@ pcn_status pcn_binary_scalar(int32_t op, pcn_tensor* a, double b, pcn_tensor** o
   } else if (op == PCN_MINIMUM) {
     *out = pcn::wrap(at::clamp_max(T(a), b));
   } else {
-    // Integer tensors keep their dtype with integral scalars, as in PyTorch.
     const at::Tensor& x = T(a);
-    c10::Scalar s = (at::isIntegralType(x.scalar_type(), true) && b == static_cast<double>(static_cast<int64_t>(b)))
-                        ? c10::Scalar(static_cast<int64_t>(b))
-                        : c10::Scalar(b);
-    *out = pcn::wrap(binary(op, x, s));
+    *out = pcn::wrap(binary(op, x, scalar_for(x, b)));
   }
   PCN_CATCH
 }
@@ -142,7 +146,7 @@ pcn_status pcn_binary_(int32_t op, pcn_tensor* a, pcn_tensor* b) {
 pcn_status pcn_binary_scalar_(int32_t op, pcn_tensor* a, double b) {
   PCN_TRY
   at::Tensor x = T(a);
-  binary_(op, x, c10::Scalar(b));
+  binary_(op, x, scalar_for(x, b));
   PCN_CATCH
 }
 
