@@ -64,6 +64,25 @@ public sealed record PixelCnnConfig
     /// <summary>Channels of the spatial conditioning map s = m(h).</summary>
     public int SpatialConditionChannels { get; init; } = 16;
 
+    // ---- autoencoder
+    /// <summary>
+    /// When > 0 the model is a PixelCNN autoencoder: a convolutional encoder maps each image to a
+    /// bottleneck vector h of this size and the PixelCNN decodes the image conditioned on h
+    /// (<see cref="Conditioning"/> says how); both are trained together by likelihood.
+    /// </summary>
+    public int EmbeddingSize { get; init; }
+    /// <summary>Channels of the encoder's first strided convolution (doubled in the second).</summary>
+    public int EncoderChannels { get; init; } = 32;
+
+    /// <summary>True when the model has an encoder (<see cref="EmbeddingSize"/> > 0).</summary>
+    [JsonIgnore] public bool IsAutoencoder => EmbeddingSize > 0;
+
+    /// <summary>This configuration as a PixelCNN autoencoder with a bottleneck of <paramref name="embeddingSize"/> values.</summary>
+    public PixelCnnConfig AsAutoencoder(int embeddingSize, ConditioningKind conditioning = ConditioningKind.Global) => this with
+    {
+        EmbeddingSize = embeddingSize, Conditioning = conditioning, ConditionSize = embeddingSize,
+    };
+
     // ---- training
     public int BatchSize { get; init; } = 32;
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
@@ -115,6 +134,10 @@ public sealed record PixelCnnConfig
         Require(OutputHiddenChannels >= Channels && OutputHiddenChannels <= 8192, nameof(OutputHiddenChannels), $"must be {Channels}..8192, got {OutputHiddenChannels}");
         Require(MixtureComponents is >= 1 and <= 64, nameof(MixtureComponents), $"must be 1..64, got {MixtureComponents}");
         Require(Conditioning == ConditioningKind.None || ConditionSize > 0, nameof(ConditionSize), $"must be > 0 when {nameof(Conditioning)} is {Conditioning}");
+        Require(EmbeddingSize is >= 0 and <= 65536, nameof(EmbeddingSize), $"must be 0..65536, got {EmbeddingSize}");
+        Require(!IsAutoencoder || (Conditioning != ConditioningKind.None && ConditionSize == EmbeddingSize), nameof(EmbeddingSize),
+            $"an autoencoder decodes conditioned on its embedding: set Conditioning to Global or Spatial and ConditionSize = EmbeddingSize ({EmbeddingSize})");
+        Require(EncoderChannels is >= 1 and <= 4096, nameof(EncoderChannels), $"must be 1..4096, got {EncoderChannels}");
         Require(SpatialConditionChannels is >= 1 and <= 1024, nameof(SpatialConditionChannels), $"must be 1..1024, got {SpatialConditionChannels}");
         Require(BatchSize is >= 1 and <= 65536, nameof(BatchSize), $"must be 1..65536, got {BatchSize}");
         Require(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), $"must be a positive number, got {LearningRate}");

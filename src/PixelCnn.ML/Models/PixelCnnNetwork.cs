@@ -31,7 +31,12 @@ public abstract class PixelCnnNetwork : nn.Module
     }
 
     /// <summary>Builds the network a configuration describes, with weights drawn from <paramref name="generator"/>.</summary>
-    public static PixelCnnNetwork Create(PixelCnnConfig config, Generator? generator = null) => config.Architecture switch
+    public static PixelCnnNetwork Create(PixelCnnConfig config, Generator? generator = null) => config.IsAutoencoder
+        ? new PixelCnnAutoencoder(config, generator)
+        : CreateDecoder(config, generator);
+
+    /// <summary>The PixelCNN of a configuration, ignoring any encoder.</summary>
+    internal static PixelCnnNetwork CreateDecoder(PixelCnnConfig config, Generator? generator = null) => config.Architecture switch
     {
         PixelCnnArchitecture.GatedPixelCnn => new GatedPixelCnn(config, generator),
         PixelCnnArchitecture.PixelCnn => new PixelCnnBaseline(config, generator),
@@ -41,15 +46,20 @@ public abstract class PixelCnnNetwork : nn.Module
     /// <summary>Maps pixel values 0..255 to [-1, 1], the scale every network works in.</summary>
     protected static Tensor Scale(Tensor x) => x / 127.5 - 1.0;
 
+    /// <summary>True for networks that derive h themselves (the autoencoder).</summary>
+    protected virtual bool ExternalConditionNotAccepted => false;
+
     protected void CheckInputs(Tensor x, Tensor? h)
     {
         var s = x.shape;
         if (s.Length != 4 || s[1] != Config.Channels || s[2] != Config.Height || s[3] != Config.Width)
             throw new ArgumentException(
                 $"images must have shape [N, {Config.Channels}, {Config.Height}, {Config.Width}], got [{string.Join(", ", s)}]");
-        if (Config.Conditioning == ConditioningKind.None)
+        if (Config.Conditioning == ConditioningKind.None || ExternalConditionNotAccepted)
         {
-            if (h is not null) throw new ArgumentException("this model is unconditional but a condition vector was given");
+            if (h is not null) throw new ArgumentException(ExternalConditionNotAccepted
+                ? "this autoencoder computes its condition from the image; do not pass one (decode with Decoder for a given embedding)"
+                : "this model is unconditional but a condition vector was given");
             return;
         }
         if (h is null) throw new ArgumentException($"this model is conditioned on a vector of {Config.ConditionSize} values; none was given");

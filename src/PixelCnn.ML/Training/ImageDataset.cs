@@ -80,7 +80,7 @@ public sealed class ImageDataset
     {
         if (Channels != config.Channels || Height != config.Height || Width != config.Width)
             throw new ArgumentException($"{what} holds {Channels}x{Height}x{Width} images but the model expects {config.Channels}x{config.Height}x{config.Width}");
-        bool conditioned = config.Conditioning != Models.ConditioningKind.None;
+        bool conditioned = config.Conditioning != Models.ConditioningKind.None && !config.IsAutoencoder;
         if (conditioned && ConditionSize != config.ConditionSize)
             throw new ArgumentException($"{what} has condition vectors of length {ConditionSize} but the model expects {config.ConditionSize}");
         if (!conditioned && Conditions is not null)

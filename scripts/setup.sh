@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what PixelCnn.ML needs on Debian 12 (as root) and builds the solution, native shim
+# included. Idempotent: apt runs only when a package is missing. Nothing is downloaded except
+# Debian packages and the NuGet packages of the solution.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(cmake g++ make libtorch-dev libpng-dev libturbojpeg0-dev dataset-fashion-mnist python3-torch)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing Debian packages: ${missing[*]}; run this script as root (or: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK (dotnet) is not on PATH" >&2; exit 1; }
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet restore PixelCnn.ML.sln
+dotnet build PixelCnn.ML.sln -c Release --no-restore

@@ -1,0 +1,218 @@
+// pixelcnn bench: training and scoring throughput of presets S and M beside the PyTorch reference
+// on the same libtorch, threads, batch and allocator policy (alternating the two sides, medians of
+// several rounds), optionally a one-epoch Fashion-MNIST quality run of both from the same initial
+// weights and batch order. Writes JSON and prints a table; figures go to docs/benchmarks.md.
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PixelCnn.ML.Data;
+using PixelCnn.ML.Models;
+using PixelCnn.ML.Samples.Benchmarks;
+using PixelCnn.ML.Serialization;
+using PixelCnn.ML.Torch;
+using PixelCnn.ML.Training;
+using Spectre.Console;
+
+namespace PixelCnn.ML.Samples.Commands;
+
+internal static class BenchCommand
+{
+    private static readonly Option<string> Presets = new("--presets") { Description = "Comma-separated presets to measure.", DefaultValueFactory = _ => "S,M" };
+    private static readonly Option<int> Batch = new("--batch") { Description = "Training batch size.", DefaultValueFactory = _ => 32 };
+    private static readonly Option<int> Warmup = new("--warmup") { Description = "Untimed training steps first.", DefaultValueFactory = _ => 3 };
+    private static readonly Option<int> TrainSteps = new("--train-steps") { Description = "Timed training steps per round.", DefaultValueFactory = _ => 20 };
+    private static readonly Option<int> ScoreBatch = new("--score-batch") { Description = "Scoring batch size.", DefaultValueFactory = _ => 256 };
+    private static readonly Option<int> ScoreBatches = new("--score-batches") { Description = "Timed scoring batches per round.", DefaultValueFactory = _ => 4 };
+    private static readonly Option<int> Rounds = new("--rounds") { Description = "Rounds per side (alternating); medians are reported.", DefaultValueFactory = _ => 3 };
+    private static readonly Option<bool> NoPyTorch = new("--no-pytorch") { Description = "Measure only PixelCnn.ML." };
+    private static readonly Option<bool> Quality = new("--quality") { Description = "Also train preset S for one epoch of Fashion-MNIST on both sides and compare test bits/dim." };
+    private static readonly Option<int> QualityImages = new("--quality-images") { Description = "Training images for the quality run (0 = all 60,000).", DefaultValueFactory = _ => 0 };
+    private static readonly Option<bool> SkipThroughput = new("--skip-throughput") { Description = "Only run the quality comparison." };
+    private static readonly Option<FileInfo?> Out = new("--out") { Description = "Write the results as JSON to this file." };
+    private static readonly Option<string?> Python = new("--python") { Description = "Python with torch for the reference (default /usr/bin/python3)." };
+
+    public static Command Create()
+    {
+        var cmd = new Command("bench", "Measure training/scoring throughput (and optionally quality) beside the PyTorch reference.")
+        {
+            Presets, Batch, Warmup, TrainSteps, ScoreBatch, ScoreBatches, Rounds, NoPyTorch, Quality, QualityImages, SkipThroughput, Out, Python,
+        };
+        cmd.SetAction(Run);
+        return cmd;
+    }
+
+    private static readonly Option<string> WorkerPreset = new("--preset") { DefaultValueFactory = _ => "S" };
+
+    /// <summary>Hidden child-process entry: one measurement of our implementation, as JSON on stdout.</summary>
+    public static Command CreateWorker()
+    {
+        var cmd = new Command("bench-worker", "(internal) one throughput measurement in a fresh process")
+        {
+            WorkerPreset, Batch, Warmup, TrainSteps, ScoreBatch, ScoreBatches,
+        };
+        cmd.Hidden = true;
+        cmd.SetAction(p =>
+        {
+            var r = Measurements.TrainAndScore(p.GetValue(WorkerPreset)!, p.GetValue(Batch), p.GetValue(Warmup), p.GetValue(TrainSteps),
+                                               p.GetValue(ScoreBatch), p.GetValue(ScoreBatches));
+            Console.WriteLine(r.ToJsonString());
+            return Cli.Ok;
+        });
+        return cmd;
+    }
+
+    private static int Run(ParseResult p)
+    {
+        var presets = p.GetValue(Presets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var s in presets) PixelCnnConfig.Preset(s); // validates names
+        var (reference, reason) = p.GetValue(NoPyTorch) ? (null, "disabled with --no-pytorch") : PyTorchReference.Find(p.GetValue(Python));
+        if (reference is null) Cli.Err.MarkupLine($"[yellow]PyTorch reference skipped:[/] {Markup.Escape(reason!)}");
+        var report = new JsonObject
+        {
+            ["machine"] = Measurements.Machine(),
+            ["allocator"] = "glibc malloc with mmap_max=0, trim_threshold=2^31-1 on both sides (mallopt in the shim; GLIBC_TUNABLES for Python)",
+            ["command"] = "pixelcnn " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+            ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'"),
+        };
+        if (!p.GetValue(SkipThroughput))
+            report["throughput"] = Throughput(p, presets, reference);
+        if (p.GetValue(Quality))
+            report["quality"] = QualityRun(p.GetValue(QualityImages), reference);
+        if (p.GetValue(Out) is { } file)
+        {
+            File.WriteAllText(file.FullName, report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            Cli.Err.MarkupLine($"Results written to [green]{Markup.Escape(file.FullName)}[/]");
+        }
+        return Cli.Ok;
+    }
+
+    private static JsonArray Throughput(ParseResult p, string[] presets, PyTorchReference? reference)
+    {
+        int batch = p.GetValue(Batch), warmup = p.GetValue(Warmup), steps = p.GetValue(TrainSteps);
+        int sb = p.GetValue(ScoreBatch), sn = p.GetValue(ScoreBatches), rounds = p.GetValue(Rounds);
+        var results = new JsonArray();
+        var table = new Table().AddColumns("preset", "side", "train img/s", "score img/s", "peak RSS MiB", "train ratio", "score ratio");
+        foreach (var preset in presets)
+        {
+            var ours = new List<JsonObject>();
+            var theirs = new List<JsonObject>();
+            for (int r = 0; r < rounds; r++)
+            {
+                Cli.Cancellation.ThrowIfCancellationRequested();
+                Cli.Err.MarkupLine($"[grey]preset {preset}, round {r + 1}/{rounds}[/]");
+                ours.Add(RunWorker(preset, batch, warmup, steps, sb, sn));
+                if (reference is not null)
+                    theirs.Add(reference.Run($"bench --preset {preset} --threads {Torch.torch.get_num_threads()} --batch {batch} --warmup {warmup} " +
+                                             $"--train-steps {steps} --score-batch {sb} --score-batches {sn}"));
+            }
+            var entry = new JsonObject { ["preset"] = preset.ToUpperInvariant(), ["batch"] = batch, ["score_batch"] = sb, ["rounds"] = rounds };
+            entry["pixelcnn_ml"] = Summary(ours);
+            double oT = Median(ours, "train_images_per_s"), oS = Median(ours, "score_images_per_s");
+            table.AddRow(preset, "PixelCnn.ML", F(oT), F(oS), F(ours.Max(o => (double)o["peak_rss_mib"]!)), "", "");
+            if (theirs.Count > 0)
+            {
+                entry["pytorch"] = Summary(theirs);
+                double tT = Median(theirs, "train_images_per_s"), tS = Median(theirs, "score_images_per_s");
+                entry["train_ratio"] = oT / tT;
+                entry["score_ratio"] = oS / tS;
+                table.AddRow(preset, "PyTorch", F(tT), F(tS), F(theirs.Max(o => (double)o["peak_rss_mib"]!)), $"{oT / tT:F2}", $"{oS / tS:F2}");
+            }
+            results.Add(entry);
+        }
+        AnsiConsole.Write(table);
+        return results;
+    }
+
+    private static string F(double v) => v.ToString("F1");
+
+    private static double Median(List<JsonObject> xs, string key)
+    {
+        var v = xs.Select(o => (double)o[key]!).Order().ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
+
+    private static JsonObject Summary(List<JsonObject> rounds) => new()
+    {
+        ["train_images_per_s_median"] = Median(rounds, "train_images_per_s"),
+        ["score_images_per_s_median"] = Median(rounds, "score_images_per_s"),
+        ["peak_rss_mib_max"] = rounds.Max(o => (double)o["peak_rss_mib"]!),
+        ["params"] = rounds[0]["params"]!.DeepClone(),
+        ["threads"] = rounds[0]["threads"]!.DeepClone(),
+        ["torch"] = rounds[0]["torch"]!.DeepClone(),
+        ["rounds"] = new JsonArray(rounds.Select(r => (JsonNode)new JsonObject
+        {
+            ["train_images_per_s"] = r["train_images_per_s"]!.DeepClone(),
+            ["score_images_per_s"] = r["score_images_per_s"]!.DeepClone(),
+        }).ToArray()),
+    };
+
+    private static JsonObject RunWorker(string preset, int batch, int warmup, int steps, int sb, int sn)
+    {
+        var psi = new ProcessStartInfo(Environment.ProcessPath!)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        // Under `dotnet pixelcnn.dll` the process path is dotnet itself: pass the assembly first.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+            psi.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
+        foreach (var a in new[] { "bench-worker", "--preset", preset, "--batch", $"{batch}", "--warmup", $"{warmup}", "--train-steps", $"{steps}",
+                                  "--score-batch", $"{sb}", "--score-batches", $"{sn}" })
+            psi.ArgumentList.Add(a);
+        using var proc = Process.Start(psi)!;
+        var so = proc.StandardOutput.ReadToEndAsync();
+        var se = proc.StandardError.ReadToEndAsync();
+        proc.WaitForExit();
+        if (proc.ExitCode != 0) throw new InvalidOperationException($"benchmark worker failed: {se.Result.Trim()}");
+        return JsonNode.Parse(so.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last())!.AsObject();
+    }
+
+    /// <summary>One epoch of preset S on Fashion-MNIST on both sides, from the same weights and batch order.</summary>
+    private static JsonObject QualityRun(int limit, PyTorchReference? reference)
+    {
+        const ulong seed = 1;
+        var config = PixelCnnConfig.PresetS;
+        var trainIdx = FashionMnist.Load(FashionMnistSplit.Train, limit > 0 ? limit : null);
+        var testIdx = FashionMnist.Load(FashionMnistSplit.Test);
+        var train = new ImageDataset(1, 28, 28, trainIdx.Images);
+        var test = new ImageDataset(1, 28, 28, testIdx.Images);
+        var dir = Directory.CreateTempSubdirectory("pixelcnn-quality-").FullName;
+        try
+        {
+            var weights = Path.Combine(dir, "init.safetensors");
+            using (var init = PixelCnnModel.Create(config, seed)) SafeTensors.Save(init.Network.state_dict(), weights);
+            var order = PixelCnnTrainer.Permutation(seed, 0, train.Count);
+            var orderFile = Path.Combine(dir, "order.bin");
+            File.WriteAllBytes(orderFile, order.SelectMany(BitConverter.GetBytes).ToArray());
+
+            Cli.Err.MarkupLine($"[grey]quality run: PixelCnn.ML, preset S, {train.Count} images, 1 epoch[/]");
+            var sw = Stopwatch.StartNew();
+            var result = new PixelCnnTrainer(config, new TrainingOptions { Epochs = 1, Seed = seed, ProgressEverySteps = 50 })
+                .Fit(train, null, new ConsoleTrainingProgress(), Cli.Cancellation);
+            double trainSeconds = sw.Elapsed.TotalSeconds;
+            using var model = result.Model;
+            double bpd = model.MeanBitsPerDim(test, 500);
+            var q = new JsonObject
+            {
+                ["preset"] = "S", ["train_images"] = train.Count, ["test_images"] = test.Count, ["seed"] = seed,
+                ["pixelcnn_ml"] = new JsonObject
+                {
+                    ["test_bits_per_dim"] = bpd, ["train_seconds"] = trainSeconds, ["train_images_per_s"] = train.Count / trainSeconds,
+                },
+            };
+            AnsiConsole.MarkupLine($"PixelCnn.ML: test {bpd:F4} bits/dim after {trainSeconds:F0} s of training");
+            if (reference is not null)
+            {
+                Cli.Err.MarkupLine("[grey]quality run: PyTorch, same initial weights and batch order[/]");
+                var r = reference.Run($"train-epoch --preset S --threads {Torch.torch.get_num_threads()} --weights \"{weights}\" --order \"{orderFile}\"" +
+                                      (limit > 0 ? $" --limit {limit}" : ""));
+                q["pytorch"] = r;
+                double diff = bpd - (double)r["test_bits_per_dim"]!;
+                q["bits_per_dim_difference"] = diff;
+                AnsiConsole.MarkupLine($"PyTorch:     test {(double)r["test_bits_per_dim"]!:F4} bits/dim after {(double)r["train_seconds"]!:F0} s of training (difference {diff:+0.0000;-0.0000})");
+            }
+            return q;
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+}
