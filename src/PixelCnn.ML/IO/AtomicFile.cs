@@ -1,29 +1,37 @@
-// Writes that never leave a half-written file behind: the bytes go to a temporary file in the
-// target's folder, are flushed to disk, and the temporary is renamed over the target (rename is
-// atomic within one file system). A crash leaves either the old file or the new one.
+// Replace-or-nothing file writes: the content goes to a temporary file in the destination folder
+// (same file system, so the final rename is atomic), is flushed to the disk, then renamed over the
+// destination. A failure at any point leaves the old file as it was and removes the temporary one.
 namespace PixelCnn.ML.IO;
 
 internal static class AtomicFile
 {
-    internal static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
+    public static void Write(string path, Action<Stream> write)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full) ?? throw new ArgumentException($"{path} has no parent folder.", nameof(path));
-        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        var folder = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' names no file", nameof(path));
+        if (!Directory.Exists(folder))
+            throw new DirectoryNotFoundException($"cannot write '{path}': the folder '{folder}' does not exist");
+        // Leading dot and random part: hidden from casual listings, never collides with a concurrent writer.
+        var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
             {
-                fs.Write(bytes);
-                fs.Flush(flushToDisk: true);
+                write(stream);
+                stream.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);
         }
         catch
         {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            try { File.Delete(temp); }
+            catch (IOException) { /* the original error matters more than a leftover temporary file */ }
+            catch (UnauthorizedAccessException) { }
             throw;
         }
     }
+
+    /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="bytes"/>.</summary>
+    public static void WriteAllBytes(string path, ReadOnlyMemory<byte> bytes) => Write(path, s => s.Write(bytes.Span));
 }

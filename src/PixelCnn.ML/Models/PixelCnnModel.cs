@@ -1,6 +1,7 @@
 // A trained (or freshly initialised) PixelCNN on a device: the network, its configuration, and
 // the likelihood computations users want from it (bits/dim, nats, per-sub-pixel bits), batched
 // under no_grad. Saved as one zip: config.json + weights.safetensors (see docs/model-format.md).
+using PixelCnn.ML.IO;
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Serialization;

@@ -18,13 +18,7 @@ internal static unsafe partial class NativeMethods
         if (status != IntPtr.Zero) Throw(status);
     }
 
-    private static void Throw(IntPtr status)
-    {
-        string message;
-        try { message = Marshal.PtrToStringUTF8(status) ?? "unknown native error"; }
-        finally { pcn_free_status(status); }
-        throw new TorchException(message);
-    }
+    private static void Throw(IntPtr status) => throw new TorchException(TakeStatusMessage(status)!);
 
     // ---- runtime
     [LibraryImport(Library)] internal static partial int pcn_abi_version();

@@ -2,6 +2,7 @@
 // files. Reading never uses pickle or torch::load: the header is parsed and validated in C#
 // (SafeTensorsHeader), then each tensor's bytes are read straight into a new tensor's memory.
 // LoadInto checks a file against a module or optimizer completely before it changes anything.
+using PixelCnn.ML.IO;
 using PixelCnn.ML.Torch;
 using static PixelCnn.ML.Native.NativeMethods;
 

@@ -1,3 +1,4 @@
+using PixelCnn.ML.IO;
 // SafeTensorsFile: the safetensors format as plain bytes, with no tensor library involved. Reading
 // validates everything (see SafeTensorsHeader) before any tensor data is touched; writing is
 // deterministic (see SafeTensorsWriter). docs/model-format.md describes the exact rules.

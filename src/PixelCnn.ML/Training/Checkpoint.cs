@@ -6,6 +6,7 @@
 //   rng.safetensors       libtorch's default CPU generator state
 //   best.safetensors      the best-validation weights (only with early stopping)
 // Shuffling needs no saved state: each epoch's order is a function of (seed, epoch).
+using PixelCnn.ML.IO;
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Serialization;

@@ -209,7 +209,7 @@ public sealed class PixelCnnTrainer
     }
 
     /// <summary>The visiting order of epoch <paramref name="epoch"/>: a function of the seed and epoch only, so resume recomputes it.</summary>
-    internal static int[] Permutation(ulong seed, int epoch, int n)
+    public static int[] Permutation(ulong seed, int epoch, int n)
     {
         var rng = new Random(unchecked((int)(seed * 0x9E3779B97F4A7C15UL >> 33) ^ (epoch * 7919 + 17)));
         var p = new int[n];
