@@ -94,6 +94,39 @@ public sealed class PixelCnnModel : IDisposable
         return new ScoreResult { Nats = nats, BitsPerDim = bpd, BitsMap = map };
     }
 
+    /// <summary>
+    /// The bottleneck vectors h of an autoencoder for every image, N·m floats (row-major).
+    /// </summary>
+    public float[] Encode(ImageDataset data, int batchSize = 256, CancellationToken cancellationToken = default)
+    {
+        if (Network is not PixelCnnAutoencoder ae)
+            throw new InvalidOperationException("this model has no encoder: train it with EmbeddingSize > 0 to get embeddings");
+        data.EnsureMatches(Config);
+        int n = data.Count, m = Config.EmbeddingSize;
+        var result = new float[(long)n * m];
+        var rows = new int[Math.Min(batchSize, Math.Max(n, 1))];
+        bool wasTraining = Network.training;
+        Network.eval();
+        try
+        {
+            using var _ = no_grad();
+            for (int start = 0; start < n; start += batchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int b = Math.Min(batchSize, n - start);
+                for (int i = 0; i < b; i++) rows[i] = start + i;
+                using var scope = NewDisposeScope();
+                var (x, _) = data.GetBatch(rows.AsSpan(0, b), Device);
+                ae.Encoder.forward(x).to(Device.CPU).data<float>().CopyTo(result, (long)start * m);
+            }
+        }
+        finally
+        {
+            Network.train(wasTraining);
+        }
+        return result;
+    }
+
     /// <summary>Mean bits/dim over a dataset.</summary>
     public double MeanBitsPerDim(ImageDataset data, int batchSize = 256, CancellationToken cancellationToken = default) =>
         Score(data, batchSize, cancellationToken: cancellationToken).BitsPerDim.Average();
