@@ -1,0 +1,85 @@
+// The data view over a sequence of user objects (LoadFromEnumerable, prediction input). Streaming: each cursor
+// enumerates the source afresh, and only when first moved, so a lazy source is never read before it is needed and
+// a changed source is seen by the next cursor.
+using System.Diagnostics.CodeAnalysis;
+
+namespace PixelCnn.ML.Data;
+
+internal sealed class EnumerableDataView<[DynamicallyAccessedMembers(SchemaDefinition.MemberTypes)] TRow> : IDataView
+    where TRow : class
+{
+    private readonly IEnumerable<TRow> _source;
+    private readonly PocoMapping<TRow> _mapping;
+
+    internal EnumerableDataView(IEnumerable<TRow> source, SchemaDefinition? definition)
+    {
+        _source = source ?? throw new ArgumentNullException(nameof(source));
+        _mapping = PocoMapping<TRow>.Create(definition, SchemaDefinition.Direction.Read);
+        Schema = _mapping.ToSchema();
+    }
+
+    public bool CanShuffle => false;
+    public DataViewSchema Schema { get; }
+
+    /// <summary>The count of a collection source; null for other sequences (counting them would enumerate them).</summary>
+    public long? GetRowCount() => _source switch
+    {
+        ICollection<TRow> c => c.Count,
+        IReadOnlyCollection<TRow> r => r.Count,
+        _ => null,
+    };
+
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
+    {
+        ArgumentNullException.ThrowIfNull(columnsNeeded);
+        return new Cursor(this, columnsNeeded.Select(c => c.Index).ToHashSet());
+    }
+
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+        [GetRowCursor(columnsNeeded, rand)];
+
+    private sealed class Cursor(EnumerableDataView<TRow> view, HashSet<int> active) : DataViewRowCursor
+    {
+        private IEnumerator<TRow>? _enumerator;
+        private TRow? _current;
+        private long _position = -1;
+        private bool _done;
+
+        public override long Position => _position;
+        public override long Batch => 0;
+        public override DataViewSchema Schema => view.Schema;
+        public override bool IsColumnActive(DataViewSchema.Column column) => active.Contains(column.Index);
+
+        public override bool MoveNext()
+        {
+            if (_done) return false;
+            _enumerator ??= view._source.GetEnumerator();
+            if (_enumerator.MoveNext())
+            {
+                _position++;
+                _current = _enumerator.Current ?? throw new InvalidOperationException($"Row {_position} of the {typeof(TRow).Name} sequence is null.");
+                return true;
+            }
+            _done = true;
+            _current = null;
+            _position = -1;
+            return false;
+        }
+
+        private TRow Current() => _current ?? throw new InvalidOperationException("The cursor is not on a row: call MoveNext first.");
+
+        public override ValueGetter<DataViewRowId> GetIdGetter() =>
+            (ref DataViewRowId id) => id = new DataViewRowId((ulong)(_current != null ? _position : throw new InvalidOperationException("The cursor is not on a row.")), 0);
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        {
+            SchemaErrors.CheckGetter<TValue>(Schema, column, IsColumnActive(column));
+            return (ValueGetter<TValue>)view._mapping.Members[column.Index].MakeGetter(Current, () => _position);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) _enumerator?.Dispose();
+        }
+    }
+}
