@@ -164,38 +164,25 @@ internal sealed class ArrayDataView : IDataView
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         [GetRowCursor(columnsNeeded, rand)];
 
-    private sealed class Cursor(ArrayDataView view, HashSet<int> active, int[]? order) : DataViewRowCursor
+    private sealed class Cursor(ArrayDataView view, HashSet<int> active, int[]? order) : CursorBase(view.Schema)
     {
-        private long _position = -1;
         private int _row = -1;
-        private bool _done;
 
-        public override long Position => _position;
-        public override long Batch => 0;
-        public override DataViewSchema Schema => view.Schema;
         public override bool IsColumnActive(DataViewSchema.Column column) => active.Contains(column.Index);
 
-        public override bool MoveNext()
+        protected override bool MoveNextCore()
         {
-            if (_done || _position + 1 >= view._rowCount)
-            {
-                _done = true;
-                _position = -1;
-                return false;
-            }
-            _position++;
-            _row = order == null ? (int)_position : order[_position];
+            long next = Position + 1;
+            if (next >= view._rowCount) return false;
+            _row = order == null ? (int)next : order[next];
             return true;
         }
 
-        private int CurrentRow() => _position >= 0 ? _row : throw new InvalidOperationException("The cursor is not on a row: call MoveNext first.");
+        private int CurrentRow() => Position >= 0 ? _row : throw NotOnRow();
 
         public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId id) => id = new DataViewRowId((ulong)CurrentRow(), 0);
 
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-        {
-            SchemaErrors.CheckGetter<TValue>(Schema, column, IsColumnActive(column));
-            return view._stores[column.Index].GetGetter<TValue>(CurrentRow);
-        }
+        protected override ValueGetter<TValue> GetGetterCore<TValue>(DataViewSchema.Column column) =>
+            view._stores[column.Index].GetGetter<TValue>(CurrentRow);
     }
 }

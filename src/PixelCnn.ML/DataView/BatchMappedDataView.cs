@@ -88,7 +88,7 @@ public sealed class BatchMappedDataView : IDataView
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         [GetRowCursor(columnsNeeded, rand)];
 
-    private sealed class Cursor : DataViewRowCursor
+    private sealed class Cursor : CursorBase
     {
         private readonly BatchMappedDataView _view;
         private readonly DataViewRowCursor _input;
@@ -100,11 +100,9 @@ public sealed class BatchMappedDataView : IDataView
         private readonly Func<int> _slot;
         private int _index = -1;
         private int _count;
-        private long _position = -1;
-        private bool _done;
 
         public Cursor(BatchMappedDataView view, DataViewRowCursor input, DataViewSchema.Column[] buffered,
-            DataViewSchema.Column[] passThrough, HashSet<int> activeOut)
+            DataViewSchema.Column[] passThrough, HashSet<int> activeOut) : base(view.Schema)
         {
             _view = view;
             _input = input;
@@ -115,12 +113,9 @@ public sealed class BatchMappedDataView : IDataView
             foreach (var i in activeOut) _outputs[i] = OutputStore.Create(outputs[i], view.BatchSize);
             _batchIn = new BatchMapperInput(input.Schema, _slots, view._mapperInputs);
             _batchOut = new BatchMapperOutput(_outputs, view._outputIndex);
-            _slot = () => _index >= 0 && !_done ? _index : throw new InvalidOperationException("The cursor is not on a row: call MoveNext first.");
+            _slot = () => Position >= 0 ? _index : throw NotOnRow();
         }
 
-        public override long Position => _position;
-        public override long Batch => 0;
-        public override DataViewSchema Schema => _view.Schema;
         public override ValueGetter<DataViewRowId> GetIdGetter() => _slots.GetIdGetter(_slot);
 
         public override bool IsColumnActive(DataViewSchema.Column column)
@@ -129,36 +124,26 @@ public sealed class BatchMappedDataView : IDataView
             return column.Index < nIn ? _passThrough.Contains(column.Index) : column.Index - nIn < _outputs.Length && _outputs[column.Index - nIn] != null;
         }
 
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        protected override ValueGetter<TValue> GetGetterCore<TValue>(DataViewSchema.Column column)
         {
-            SchemaErrors.CheckGetter<TValue>(Schema, column, IsColumnActive(column));
             int nIn = _input.Schema.Count;
             return column.Index < nIn ? _slots.GetGetter<TValue>(column.Index, _slot) : _outputs[column.Index - nIn]!.GetGetter<TValue>(_slot);
         }
 
-        public override bool MoveNext()
+        protected override bool MoveNextCore()
         {
-            if (_done) return false;
             if (_index + 1 < _count)
             {
                 _index++;
-                _position++;
                 return true;
             }
             _count = 0;
             while (_count < _slots.Capacity && _input.MoveNext()) _slots.Fill(_count++);
-            if (_count == 0)
-            {
-                _done = true;
-                _index = -1;
-                _position = -1;
-                return false;
-            }
-            _batchIn.Begin(_count, _position + 1);
-            _batchOut.Begin(_count, _position + 1);
+            if (_count == 0) return false;
+            _batchIn.Begin(_count, Position + 1);
+            _batchOut.Begin(_count, Position + 1);
             _view.Mapper.MapBatch(_batchIn, _batchOut);
             _index = 0;
-            _position++;
             return true;
         }
 

@@ -1,40 +1,24 @@
-// Building blocks shared by the data views of this folder: a cursor that passes an input cursor's columns
-// through (under the same or an extended schema) while a subclass decides how it moves, and RowSlots, which
-// copies rows of a cursor into reusable typed buffers so they can be served later (batches, shuffle pools).
+// Building blocks shared by the data views of this folder: the position bookkeeping of every cursor, a cursor
+// that passes an input cursor's columns through (under the same or an extended schema) while a subclass decides
+// how it moves, and RowSlots, which copies rows of a cursor into reusable typed buffers so they can be served
+// later (batches, shuffle pools).
 using PixelCnn.ML.Data;
 
 namespace PixelCnn.ML;
 
 /// <summary>
-/// Serves an input cursor's columns as the first columns of <see cref="Schema"/> (which may add more after them);
-/// subclasses decide which input rows become rows of this cursor in <see cref="MoveNextCore"/>.
+/// Bookkeeping shared by every cursor of this library: <see cref="Position"/> is -1 before the first row and after the
+/// last, and 0, 1, 2, ... in between; getters are checked (column of this schema, active, right type) before
+/// <see cref="GetGetterCore{TValue}"/> is asked for them.
 /// </summary>
-internal abstract class PassThroughCursor : DataViewRowCursor
+internal abstract class CursorBase(DataViewSchema schema) : DataViewRowCursor
 {
-    protected readonly DataViewRowCursor Input;
-    private readonly DataViewSchema _schema;
     private long _position = -1;
     private bool _done;
 
-    protected PassThroughCursor(DataViewRowCursor input, DataViewSchema schema)
-    {
-        Input = input;
-        _schema = schema;
-    }
-
-    public sealed override DataViewSchema Schema => _schema;
+    public sealed override DataViewSchema Schema => schema;
     public sealed override long Position => _position;
     public override long Batch => 0;
-    public override ValueGetter<DataViewRowId> GetIdGetter() => Input.GetIdGetter();
-
-    public override bool IsColumnActive(DataViewSchema.Column column) =>
-        column.Index < Input.Schema.Count && Input.IsColumnActive(Input.Schema[column.Index]);
-
-    public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-    {
-        SchemaErrors.CheckGetter<TValue>(_schema, column, IsColumnActive(column));
-        return Input.GetGetter<TValue>(Input.Schema[column.Index]);
-    }
 
     public sealed override bool MoveNext()
     {
@@ -49,8 +33,37 @@ internal abstract class PassThroughCursor : DataViewRowCursor
         return false;
     }
 
-    /// <summary>Moves the input to the next row this cursor returns; false when there is none.</summary>
+    /// <summary>Moves to the next row; false when there is none. <see cref="Position"/> still holds the previous row's.</summary>
     protected abstract bool MoveNextCore();
+
+    public sealed override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+    {
+        SchemaErrors.CheckGetter<TValue>(schema, column, IsColumnActive(column));
+        return GetGetterCore<TValue>(column);
+    }
+
+    /// <summary>The getter of a checked, active column.</summary>
+    protected abstract ValueGetter<TValue> GetGetterCore<TValue>(DataViewSchema.Column column);
+
+    /// <summary>The error of a getter called while the cursor is not on a row.</summary>
+    protected static InvalidOperationException NotOnRow() => new("The cursor is not on a row: call MoveNext first.");
+}
+
+/// <summary>
+/// Serves an input cursor's columns as the first columns of its schema (which may add more after them);
+/// subclasses decide which input rows become rows of this cursor.
+/// </summary>
+internal abstract class PassThroughCursor(DataViewRowCursor input, DataViewSchema schema) : CursorBase(schema)
+{
+    protected readonly DataViewRowCursor Input = input;
+
+    public override ValueGetter<DataViewRowId> GetIdGetter() => Input.GetIdGetter();
+
+    public override bool IsColumnActive(DataViewSchema.Column column) =>
+        column.Index < Input.Schema.Count && Input.IsColumnActive(Input.Schema[column.Index]);
+
+    protected override ValueGetter<TValue> GetGetterCore<TValue>(DataViewSchema.Column column) =>
+        Input.GetGetter<TValue>(Input.Schema[column.Index]);
 
     protected override void Dispose(bool disposing)
     {

@@ -38,44 +38,32 @@ internal sealed class EnumerableDataView<[DynamicallyAccessedMembers(SchemaDefin
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         [GetRowCursor(columnsNeeded, rand)];
 
-    private sealed class Cursor(EnumerableDataView<TRow> view, HashSet<int> active) : DataViewRowCursor
+    private sealed class Cursor(EnumerableDataView<TRow> view, HashSet<int> active) : CursorBase(view.Schema)
     {
         private IEnumerator<TRow>? _enumerator;
         private TRow? _current;
-        private long _position = -1;
-        private bool _done;
 
-        public override long Position => _position;
-        public override long Batch => 0;
-        public override DataViewSchema Schema => view.Schema;
         public override bool IsColumnActive(DataViewSchema.Column column) => active.Contains(column.Index);
 
-        public override bool MoveNext()
+        protected override bool MoveNextCore()
         {
-            if (_done) return false;
             _enumerator ??= view._source.GetEnumerator();
-            if (_enumerator.MoveNext())
+            if (!_enumerator.MoveNext())
             {
-                _position++;
-                _current = _enumerator.Current ?? throw new InvalidOperationException($"Row {_position} of the {typeof(TRow).Name} sequence is null.");
-                return true;
+                _current = null;
+                return false;
             }
-            _done = true;
-            _current = null;
-            _position = -1;
-            return false;
+            _current = _enumerator.Current ?? throw new InvalidOperationException($"Row {Position + 1} of the {typeof(TRow).Name} sequence is null.");
+            return true;
         }
 
-        private TRow Current() => _current ?? throw new InvalidOperationException("The cursor is not on a row: call MoveNext first.");
+        private TRow Current() => Position >= 0 ? _current! : throw NotOnRow();
 
         public override ValueGetter<DataViewRowId> GetIdGetter() =>
-            (ref DataViewRowId id) => id = new DataViewRowId((ulong)(_current != null ? _position : throw new InvalidOperationException("The cursor is not on a row.")), 0);
+            (ref DataViewRowId id) => id = new DataViewRowId((ulong)(Position >= 0 ? Position : throw NotOnRow()), 0);
 
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-        {
-            SchemaErrors.CheckGetter<TValue>(Schema, column, IsColumnActive(column));
-            return (ValueGetter<TValue>)view._mapping.Members[column.Index].MakeGetter(Current, () => _position);
-        }
+        protected override ValueGetter<TValue> GetGetterCore<TValue>(DataViewSchema.Column column) =>
+            (ValueGetter<TValue>)view._mapping.Members[column.Index].MakeGetter(Current, () => Position);
 
         protected override void Dispose(bool disposing)
         {

@@ -69,11 +69,7 @@ public sealed class RowMappedDataView : IDataView
         public override bool IsColumnActive(DataViewSchema.Column column) =>
             column.Index >= _nIn ? activeOut.Contains(column.Index - _nIn) : base.IsColumnActive(column);
 
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-        {
-            if (column.Index < _nIn) return base.GetGetter<TValue>(column);
-            SchemaErrors.CheckGetter<TValue>(Schema, column, IsColumnActive(column));
-            return view._mapper.GetGetter<TValue>(Input, column.Index - _nIn);
-        }
+        protected override ValueGetter<TValue> GetGetterCore<TValue>(DataViewSchema.Column column) =>
+            column.Index < _nIn ? base.GetGetterCore<TValue>(column) : view._mapper.GetGetter<TValue>(Input, column.Index - _nIn);
     }
 }

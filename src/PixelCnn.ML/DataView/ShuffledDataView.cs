@@ -23,7 +23,7 @@ internal sealed class ShuffledDataView(IDataView input, int seed, int poolSize, 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         [GetRowCursor(columnsNeeded, rand)];
 
-    private sealed class Cursor : DataViewRowCursor
+    private sealed class Cursor : CursorBase
     {
         private readonly DataViewRowCursor _input;
         private readonly RowSlots _slots;
@@ -31,69 +31,45 @@ internal sealed class ShuffledDataView(IDataView input, int seed, int poolSize, 
         private readonly List<int> _pool = [];
         private readonly Func<int> _currentSlot;
         private int _current = -1;
-        private long _position = -1;
         private bool _inputDone;
-        private bool _done;
 
-        public Cursor(DataViewRowCursor input, DataViewSchema.Column[] columns, int poolSize, Random rand)
+        public Cursor(DataViewRowCursor input, DataViewSchema.Column[] columns, int poolSize, Random rand) : base(input.Schema)
         {
             _input = input;
             _rand = rand;
             _slots = new RowSlots(input, columns, poolSize);
-            _currentSlot = () => _current >= 0 ? _current : throw new InvalidOperationException("The cursor is not on a row: call MoveNext first.");
+            _currentSlot = () => Position >= 0 ? _current : throw NotOnRow();
         }
 
-        public override long Position => _position;
-        public override long Batch => 0;
-        public override DataViewSchema Schema => _input.Schema;
         public override bool IsColumnActive(DataViewSchema.Column column) => _slots.Holds(column.Index);
         public override ValueGetter<DataViewRowId> GetIdGetter() => _slots.GetIdGetter(_currentSlot);
 
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-        {
-            SchemaErrors.CheckGetter<TValue>(Schema, column, IsColumnActive(column));
-            return _slots.GetGetter<TValue>(column.Index, _currentSlot);
-        }
+        protected override ValueGetter<TValue> GetGetterCore<TValue>(DataViewSchema.Column column) =>
+            _slots.GetGetter<TValue>(column.Index, _currentSlot);
 
-        public override bool MoveNext()
+        protected override bool MoveNextCore()
         {
-            if (_done) return false;
             // The slot emitted last is free again: refill it, or fill the pool on the first call.
-            if (_current >= 0)
-            {
-                if (!_inputDone && _input.MoveNext())
-                {
-                    _slots.Fill(_current);
-                    _pool.Add(_current);
-                }
-                else _inputDone = true;
-            }
+            if (_current >= 0) Refill(_current);
             else
-            {
-                for (int s = 0; s < _slots.Capacity; s++)
-                {
-                    if (!_input.MoveNext())
-                    {
-                        _inputDone = true;
-                        break;
-                    }
-                    _slots.Fill(s);
-                    _pool.Add(s);
-                }
-            }
-            if (_pool.Count == 0)
-            {
-                _done = true;
-                _current = -1;
-                _position = -1;
-                return false;
-            }
+                for (int s = 0; s < _slots.Capacity && !_inputDone; s++) Refill(s);
+            if (_pool.Count == 0) return false;
             int pick = _rand.Next(_pool.Count);
             _current = _pool[pick];
             _pool[pick] = _pool[^1];
             _pool.RemoveAt(_pool.Count - 1);
-            _position++;
             return true;
+        }
+
+        private void Refill(int slot)
+        {
+            if (_inputDone || !_input.MoveNext())
+            {
+                _inputDone = true;
+                return;
+            }
+            _slots.Fill(slot);
+            _pool.Add(slot);
         }
 
         protected override void Dispose(bool disposing)

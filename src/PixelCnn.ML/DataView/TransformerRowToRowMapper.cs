@@ -92,27 +92,18 @@ internal sealed class CurrentRowDataView(DataViewRow row) : IDataView
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         [GetRowCursor(columnsNeeded, rand)];
 
-    private sealed class Cursor(DataViewRow row) : DataViewRowCursor
+    private sealed class Cursor(DataViewRow row) : CursorBase(row.Schema)
     {
-        private long _position = -1;
-        private bool _done;
+        private bool _moved;
 
-        public override long Position => _position;
-        public override long Batch => 0;
-        public override DataViewSchema Schema => row.Schema;
         public override bool IsColumnActive(DataViewSchema.Column column) => row.IsColumnActive(column);
         public override ValueGetter<DataViewRowId> GetIdGetter() => row.GetIdGetter();
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => row.GetGetter<TValue>(column);
+        protected override ValueGetter<TValue> GetGetterCore<TValue>(DataViewSchema.Column column) => row.GetGetter<TValue>(column);
 
-        public override bool MoveNext()
+        protected override bool MoveNextCore()
         {
-            if (_done || _position == 0)
-            {
-                _done = true;
-                _position = -1;
-                return false;
-            }
-            _position = 0;
+            if (_moved) return false;
+            _moved = true;
             return true;
         }
     }
