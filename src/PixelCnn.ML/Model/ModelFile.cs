@@ -21,6 +21,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PixelCnn.ML.Data;
+using PixelCnn.ML.IO;
 
 namespace PixelCnn.ML;
 
@@ -40,25 +41,8 @@ internal static class ModelFile
 
     internal static void SaveToFile(ITransformer model, DataViewSchema? inputSchema, string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"Cannot save the model to '{path}': folder '{dir}' does not exist.");
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                Save(model, inputSchema, fs);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(tmp);
-            throw;
-        }
+        ArgumentNullException.ThrowIfNull(model);
+        AtomicFile.Write(path, stream => Save(model, inputSchema, stream));
     }
 
     internal static void Save(ITransformer model, DataViewSchema? inputSchema, Stream stream)
@@ -262,11 +246,4 @@ internal static class ModelFile
 
     private static string? Str(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
     private static int? Int(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<int>(out var i) ? i : null;
-
-    private static void TryDelete(string path)
-    {
-        try { File.Delete(path); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
 }
