@@ -137,16 +137,18 @@ public sealed class PixelCnnModel : IDisposable
     public void Save(Stream stream)
     {
         using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
-        WriteEntries(zip, "");
+        WriteEntries(name => zip.CreateEntry(name, name.EndsWith(".safetensors") ? CompressionLevel.NoCompression : CompressionLevel.Optimal).Open());
     }
 
-    /// <summary>Writes config.json and weights.safetensors under <paramref name="prefix"/> in an open zip.</summary>
-    public void WriteEntries(ZipArchive zip, string prefix)
+    /// <summary>Entry names of a saved model: the configuration and the weights.</summary>
+    public const string ConfigEntry = "config.json", WeightsEntry = "weights.safetensors";
+
+    /// <summary>Writes <see cref="ConfigEntry"/> and <see cref="WeightsEntry"/> through <paramref name="createEntry"/>.</summary>
+    public void WriteEntries(Func<string, Stream> createEntry)
     {
-        var cfg = zip.CreateEntry(prefix + "config.json", CompressionLevel.Optimal);
-        using (var s = cfg.Open()) JsonSerializer.Serialize(s, new ModelDocument(FormatName, FormatVersion, Config), ModelJson.Default.ModelDocument);
-        var w = zip.CreateEntry(prefix + "weights.safetensors", CompressionLevel.NoCompression);
-        using (var s = w.Open())
+        using (var s = createEntry(ConfigEntry))
+            JsonSerializer.Serialize(s, new ModelDocument(FormatName, FormatVersion, Config), ModelJson.Default.ModelDocument);
+        using (var s = createEntry(WeightsEntry))
         {
             var meta = new Dictionary<string, string> { ["format"] = FormatName, ["architecture"] = Config.Architecture.ToString() };
             SafeTensors.Save(Network.state_dict(), s, meta);
@@ -169,34 +171,37 @@ public sealed class PixelCnnModel : IDisposable
     public static PixelCnnModel Load(Stream stream, Device? device = null)
     {
         using var zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
-        return ReadEntries(zip, "", device);
+        return ReadEntries(name => zip.GetEntry(name)?.Open(), device);
     }
 
-    public static PixelCnnModel ReadEntries(ZipArchive zip, string prefix, Device? device = null)
+    /// <summary>
+    /// Reads a model written by <see cref="WriteEntries"/>; <paramref name="openEntry"/> returns null for a missing
+    /// entry. Everything is validated: format, version, configuration, and the exact weight names, shapes and dtypes.
+    /// </summary>
+    public static PixelCnnModel ReadEntries(Func<string, Stream?> openEntry, Device? device = null)
     {
-        var cfgEntry = zip.GetEntry(prefix + "config.json") ?? throw new InvalidDataException($"model file has no {prefix}config.json");
         ModelDocument doc;
-        try
+        using (var s = openEntry(ConfigEntry) ?? throw new InvalidDataException($"model has no {ConfigEntry}"))
         {
-            using var s = cfgEntry.Open();
-            doc = JsonSerializer.Deserialize(s, ModelJson.Default.ModelDocument) ?? throw new InvalidDataException("config.json is empty");
+            try
+            {
+                doc = JsonSerializer.Deserialize(s, ModelJson.Default.ModelDocument) ?? throw new InvalidDataException($"{ConfigEntry} is empty");
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{ConfigEntry} is not a valid model configuration: {e.Message}", e);
+            }
         }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{prefix}config.json is not a valid model configuration: {e.Message}", e);
-        }
-        if (doc.Format != FormatName) throw new InvalidDataException($"{prefix}config.json has format '{doc.Format}', expected '{FormatName}'");
+        if (doc.Format != FormatName) throw new InvalidDataException($"{ConfigEntry} has format '{doc.Format}', expected '{FormatName}'");
         if (doc.Version > FormatVersion)
             throw new InvalidDataException($"model format version {doc.Version} is newer than this library reads ({FormatVersion}); upgrade PixelCnn.ML");
         try { doc.Config.Validate(); }
-        catch (ArgumentException e) { throw new InvalidDataException($"{prefix}config.json: {e.Message}", e); }
-        var wEntry = zip.GetEntry(prefix + "weights.safetensors") ?? throw new InvalidDataException($"model file has no {prefix}weights.safetensors");
+        catch (ArgumentException e) { throw new InvalidDataException($"{ConfigEntry}: {e.Message}", e); }
         var network = PixelCnnNetwork.Create(doc.Config);
         try
         {
-            using var s = wEntry.Open();
             using var buffer = new MemoryStream();
-            s.CopyTo(buffer);
+            using (var s = openEntry(WeightsEntry) ?? throw new InvalidDataException($"model has no {WeightsEntry}")) s.CopyTo(buffer);
             buffer.Position = 0;
             SafeTensors.LoadInto(network, buffer);
             return new PixelCnnModel(network, device ?? Device.CPU);
@@ -204,7 +209,7 @@ public sealed class PixelCnnModel : IDisposable
         catch (Exception e) when (e is InvalidDataException or SafeTensorsFormatException)
         {
             network.Dispose();
-            throw new InvalidDataException($"{prefix}weights.safetensors: {e.Message}", e);
+            throw new InvalidDataException(e.Message.StartsWith("model has no") ? e.Message : $"{WeightsEntry}: {e.Message}", e);
         }
         catch
         {

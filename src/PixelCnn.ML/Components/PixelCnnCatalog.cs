@@ -1,0 +1,91 @@
+// The PixelCNN features of the catalogs: ml.AnomalyDetection.Trainers.PixelCnn(...) and
+// ml.AnomalyDetection.Evaluate(...).
+using PixelCnn.ML.Components;
+using PixelCnn.ML.Data;
+using PixelCnn.ML.Evaluation;
+using PixelCnn.ML.Models;
+
+namespace PixelCnn.ML;
+
+public static class PixelCnnCatalog
+{
+    /// <summary>
+    /// A PixelCNN density scorer: trains on <paramref name="featureColumnName"/> (CHW pixels 0..255) and scores every
+    /// image in bits/dim (Score, higher = more anomalous) with a PredictedLabel from the 99th percentile of training scores.
+    /// </summary>
+    public static PixelCnnDensityTrainer PixelCnn(this AnomalyDetectionCatalog.AnomalyDetectionTrainers catalog,
+                                                  string featureColumnName = "Features", int epochs = 1, string? conditionColumnName = null,
+                                                  PixelCnnConfig? model = null) =>
+        PixelCnn(catalog, new PixelCnnDensityTrainer.Options
+        {
+            FeatureColumnName = featureColumnName, Epochs = epochs, ConditionColumnName = conditionColumnName, Model = model ?? PixelCnnConfig.PresetS,
+        });
+
+    /// <summary>A PixelCNN density scorer with all options.</summary>
+    public static PixelCnnDensityTrainer PixelCnn(this AnomalyDetectionCatalog.AnomalyDetectionTrainers catalog, PixelCnnDensityTrainer.Options options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new PixelCnnDensityTrainer(catalog.Context, options);
+    }
+
+    /// <summary>
+    /// Evaluates anomaly scores against labels; the positive class is "anomaly": a Boolean label true, or a numeric
+    /// label other than 0. Reports AUROC, AUPR (step-wise average precision), the detection rate at
+    /// <paramref name="falsePositiveCount"/> false positives and at <paramref name="falsePositiveRate"/>, the false-positive
+    /// rate at 95% true-positive rate, and precision/recall of the predicted label when that column exists.
+    /// </summary>
+    public static AnomalyDetectionMetrics Evaluate(this AnomalyDetectionCatalog catalog, IDataView data, string labelColumnName = "Label",
+                                                   string scoreColumnName = "Score", string predictedLabelColumnName = "PredictedLabel",
+                                                   int falsePositiveCount = 10, double falsePositiveRate = 0.05)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(data);
+        var labelCol = SchemaErrors.Find(data.Schema, "label", labelColumnName);
+        var scoreCol = SchemaErrors.Find(data.Schema, "score", scoreColumnName);
+        if (scoreCol.Type != NumberDataViewType.Single && scoreCol.Type != NumberDataViewType.Double)
+            throw SchemaErrors.Mismatch("score", scoreColumnName, "Single or Double", scoreCol.Type.ToString());
+        var predCol = data.Schema.GetColumnOrNull(predictedLabelColumnName);
+        if (predCol is { } pc && pc.Type != BooleanDataViewType.Instance) predCol = null;
+
+        var active = new List<DataViewSchema.Column> { labelCol, scoreCol };
+        if (predCol is { } p) active.Add(p);
+        var scores = new List<double>();
+        var labels = new List<bool>();
+        var predicted = predCol is null ? null : new List<bool>();
+        using var cursor = data.GetRowCursor(active);
+        var getLabel = LabelGetter(cursor, labelCol, labelColumnName);
+        var getScore = NumberGetter(cursor, scoreCol);
+        var getPred = predCol is { } pcol ? cursor.GetGetter<bool>(pcol) : null;
+        bool pv = false;
+        while (cursor.MoveNext())
+        {
+            labels.Add(getLabel());
+            scores.Add(getScore());
+            if (getPred is not null)
+            {
+                getPred(ref pv);
+                predicted!.Add(pv);
+            }
+        }
+        return AnomalyDetectionMetrics.Compute(scores, labels, falsePositiveCount, falsePositiveRate, predicted);
+    }
+
+    private static Func<double> NumberGetter(DataViewRow row, DataViewSchema.Column col)
+    {
+        if (col.Type == NumberDataViewType.Single) { var g = row.GetGetter<float>(col); float v = 0; return () => { g(ref v); return v; }; }
+        var d = row.GetGetter<double>(col);
+        double dv = 0;
+        return () => { d(ref dv); return dv; };
+    }
+
+    private static Func<bool> LabelGetter(DataViewRow row, DataViewSchema.Column col, string name)
+    {
+        var t = col.Type;
+        if (t == BooleanDataViewType.Instance) { var g = row.GetGetter<bool>(col); bool v = false; return () => { g(ref v); return v; }; }
+        if (t == NumberDataViewType.Single) { var g = row.GetGetter<float>(col); float v = 0; return () => { g(ref v); return v != 0; }; }
+        if (t == NumberDataViewType.Double) { var g = row.GetGetter<double>(col); double v = 0; return () => { g(ref v); return v != 0; }; }
+        if (t == NumberDataViewType.Int32) { var g = row.GetGetter<int>(col); int v = 0; return () => { g(ref v); return v != 0; }; }
+        if (t == NumberDataViewType.UInt32) { var g = row.GetGetter<uint>(col); uint v = 0; return () => { g(ref v); return v != 0; }; }
+        throw SchemaErrors.Mismatch("label", name, "Boolean (true = anomaly) or a number (non-zero = anomaly)", t.ToString());
+    }
+}
