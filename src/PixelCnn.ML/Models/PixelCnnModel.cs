@@ -5,6 +5,7 @@ using PixelCnn.ML.IO;
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PixelCnn.ML.Runtime;
 using PixelCnn.ML.Serialization;
 using PixelCnn.ML.Torch;
 using PixelCnn.ML.Training;
@@ -44,6 +45,12 @@ public sealed class PixelCnnModel : IDisposable
 
     public PixelCnnNetwork Network { get; }
     public PixelCnnConfig Config => Network.Config;
+
+    /// <summary>Run convolutions under bf16 autocast (bits/dim still computed in float32); for CUDA devices with bf16 support.</summary>
+    public bool MixedPrecision { get; set; }
+
+    /// <summary>Raised for recoverable problems, e.g. a scoring batch retried smaller after running out of device memory.</summary>
+    public event Action<string>? Warning;
     public Device Device { get; private set; }
 
     public PixelCnnModel To(Device device)
@@ -75,7 +82,21 @@ public sealed class PixelCnnModel : IDisposable
                 for (int i = 0; i < b; i++) rows[i] = start + i;
                 using var scope = NewDisposeScope();
                 var (x, h) = data.GetBatch(rows.AsSpan(0, b), Device);
-                var perSubPixel = Network.NllNats(x, h).to(ScalarType.Float32, Device.CPU).contiguous();
+                Tensor perSubPixel;
+                try
+                {
+                    perSubPixel = Network.NllNats(x, h, MixedPrecision).to(ScalarType.Float32, Device.CPU).contiguous();
+                }
+                catch (TorchException e) when (OutOfMemory.Is(e) && b > 1)
+                {
+                    // CUDA ran out of memory: free the cache and score this part in smaller batches.
+                    scope.Dispose();
+                    OutOfMemory.Recover();
+                    batchSize = Math.Max(1, b / 2);
+                    Warning?.Invoke($"out of memory on {Device} at batch size {b}; retrying with {batchSize}");
+                    start -= batchSize; // the loop adds it back: this part is scored again
+                    continue;
+                }
                 var perImage = perSubPixel.to(ScalarType.Float64).view(b, dims).sum(1).data<double>();
                 perImage.CopyTo(nats, start);
                 if (map is not null)

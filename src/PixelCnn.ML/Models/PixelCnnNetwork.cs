@@ -21,11 +21,20 @@ public abstract class PixelCnnNetwork : nn.Module
     /// <summary>Distribution parameters [N, C·P, H, W] for images <paramref name="x"/> (0..255) and condition <paramref name="h"/>.</summary>
     public abstract Tensor forward(Tensor x, Tensor? h = null);
 
-    /// <summary>Negative log-likelihood in nats of every sub-pixel, [N, C, H, W].</summary>
-    public Tensor NllNats(Tensor x, Tensor? h = null)
+    /// <summary>
+    /// Negative log-likelihood in nats of every sub-pixel, [N, C, H, W]. With <paramref name="mixedPrecision"/>
+    /// the network runs under bf16 autocast (convolutions and matmuls) and the likelihood is computed in float32.
+    /// </summary>
+    public Tensor NllNats(Tensor x, Tensor? h = null, bool mixedPrecision = false)
     {
         using var scope = NewDisposeScope();
-        var output = forward(x, h);
+        Tensor output;
+        if (mixedPrecision)
+        {
+            using (autocast(x.device, ScalarType.BFloat16)) output = forward(x, h);
+            output = output.to(ScalarType.Float32);
+        }
+        else output = forward(x, h);
         var target = x.to(ScalarType.Int64);
         return Head.NllNats(output, target, Config.Channels).MoveToOuterDisposeScope();
     }

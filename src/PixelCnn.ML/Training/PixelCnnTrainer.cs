@@ -41,6 +41,8 @@ public sealed class PixelCnnTrainer
 
         manual_seed((long)o.Seed);
         var model = PixelCnnModel.Create(_config, o.Seed, o.Device);
+        model.MixedPrecision = o.MixedPrecision;
+        if (_logger is not null) model.Warning += m => _logger.LogWarning("{Message}", m);
         Dictionary<string, Tensor>? best = null;
         try
         {
@@ -76,7 +78,19 @@ public sealed class PixelCnnTrainer
                     }
                     int start = b * batch, count = Math.Min(batch, n - start);
                     perm.AsSpan(start, count).CopyTo(rows);
-                    double bits = Step(model, optimizer, parameters, train, rows.AsSpan(0, count), state);
+                    double bits;
+                    try
+                    {
+                        bits = Step(model, optimizer, parameters, train, rows.AsSpan(0, count), state);
+                    }
+                    catch (TorchException e) when (Runtime.OutOfMemory.Is(e))
+                    {
+                        Runtime.OutOfMemory.Recover();
+                        throw new InvalidOperationException(
+                            $"{o.Device} ran out of memory training {_config.Architecture} at batch size {count} (step {state.Step + 1}): " +
+                            "lower BatchSize or the model size" + (o.CheckpointPath is null ? "" : $"; the last checkpoint is kept at {o.CheckpointPath}") +
+                            $". libtorch said: {e.Message}", e);
+                    }
                     state.Step++;
                     state.BatchInEpoch = b + 1;
                     stepsThisRun++;
@@ -164,7 +178,7 @@ public sealed class PixelCnnTrainer
         using var scope = NewDisposeScope();
         var (x, h) = data.GetBatch(rows, model.Device);
         optimizer.zero_grad();
-        var loss = model.Network.NllNats(x, h).mean();
+        var loss = model.Network.NllNats(x, h, model.MixedPrecision).mean();
         double nats = loss.item();
         double norm = double.NaN;
         if (double.IsFinite(nats))

@@ -23,6 +23,8 @@ public sealed class TrainingOptions
     /// <summary>Non-finite losses or gradients in a row after which training stops with an error.</summary>
     public int MaxConsecutiveNonFiniteSteps { get; set; } = 5;
     public int EvaluationBatchSize { get; set; } = 256;
+    /// <summary>Run convolutions under bf16 autocast (loss and bits/dim stay float32). Meant for CUDA GPUs with bf16.</summary>
+    public bool MixedPrecision { get; set; }
     /// <summary>Report progress every N steps.</summary>
     public int ProgressEverySteps { get; set; } = 1;
 

@@ -195,3 +195,61 @@ public class TrainerTests
         CollectionAssert.AreNotEqual(a, PixelCnnTrainer.Permutation(2, 0, 100));
     }
 }
+
+[TestClass]
+public class DevicePlumbingTests
+{
+    [TestMethod]
+    public void Mixed_precision_training_keeps_bits_per_dim_finite_and_close_to_full_precision()
+    {
+        var data = TrainerTests.Bars(16);
+        var full = new PixelCnnTrainer(TrainerTests.Tiny(), new TrainingOptions { MaxSteps = 2 }).Fit(data);
+        var mixed = new PixelCnnTrainer(TrainerTests.Tiny(), new TrainingOptions { MaxSteps = 2, MixedPrecision = true }).Fit(data);
+        using (full.Model) using (mixed.Model)
+        {
+            Assert.IsTrue(mixed.Model.MixedPrecision);
+            double a = full.Model.MeanBitsPerDim(data), b = mixed.Model.MeanBitsPerDim(data);
+            Assert.IsTrue(double.IsFinite(b));
+            Assert.AreEqual(a, b, 0.1, "bf16 convolutions should change bits/dim only slightly");
+        }
+    }
+
+    [TestMethod]
+    public void Requesting_a_missing_gpu_names_the_device_and_the_fallback_option()
+    {
+        if (torch.cuda.is_available()) Assert.Inconclusive("a CUDA device is present");
+        var e = Assert.ThrowsException<InvalidOperationException>(() => PixelCnn.ML.Runtime.DeviceSelector.Resolve(0, fallbackToCpu: false));
+        StringAssert.Contains(e.Message, "CUDA device 0");
+        StringAssert.Contains(e.Message, "FallbackToCpu");
+        var warnings = new List<string>();
+        Assert.AreEqual(Device.CPU, PixelCnn.ML.Runtime.DeviceSelector.Resolve(0, fallbackToCpu: true, warnings.Add));
+        Assert.AreEqual(1, warnings.Count);
+    }
+
+    [TestMethod]
+    public void Out_of_memory_errors_are_recognised()
+    {
+        Assert.IsTrue(PixelCnn.ML.Runtime.OutOfMemory.Is(new TorchException("CUDA out of memory. Tried to allocate 2.00 GiB")));
+        Assert.IsTrue(PixelCnn.ML.Runtime.OutOfMemory.Is(new TorchException("DefaultCPUAllocator: can't allocate memory: you tried to allocate 1")));
+        Assert.IsFalse(PixelCnn.ML.Runtime.OutOfMemory.Is(new TorchException("shape mismatch")));
+    }
+
+    [TestMethod]
+    public void An_mlcontext_gpu_request_without_a_gpu_fails_fit_clearly_unless_fallback_is_allowed()
+    {
+        if (torch.cuda.is_available()) Assert.Inconclusive("a CUDA device is present");
+        var rows = PixelCnn.ML.Tests.Components.DensityScorerTests.Rows(4, false);
+        var ml = new MLContext(seed: 1) { GpuDeviceId = 0, FallbackToCpu = false };
+        var est = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnn.ML.Components.PixelCnnDensityTrainer.Options
+            { FeatureColumnName = "Pixels", Model = PixelCnn.ML.Tests.Components.DensityScorerTests.Tiny, MaxSteps = 1 });
+        var e = Assert.ThrowsException<InvalidOperationException>(() => est.Fit(ml.Data.LoadFromEnumerable(rows)));
+        StringAssert.Contains(e.Message, "GpuDeviceId");
+        var messages = new List<string>();
+        var ok = new MLContext(seed: 1) { GpuDeviceId = 0, FallbackToCpu = true };
+        ok.Log += (_, a) => messages.Add(a.Message);
+        using var model = ok.AnomalyDetection.Trainers.PixelCnn(new PixelCnn.ML.Components.PixelCnnDensityTrainer.Options
+            { FeatureColumnName = "Pixels", Model = PixelCnn.ML.Tests.Components.DensityScorerTests.Tiny, MaxSteps = 1 }).Fit(ok.Data.LoadFromEnumerable(rows));
+        Assert.AreEqual(Device.CPU, model.Model.Device);
+        Assert.IsTrue(messages.Any(m => m.Contains("falling back to the CPU")), string.Join("\n", messages));
+    }
+}
