@@ -15,7 +15,7 @@ internal static class SchemaErrors
         new("inputSchema", $"Could not find {Role(role)} '{name}'. Available columns: {string.Join(", ", shape.Select(c => $"{c.Name} ({c.GetTypeString()})"))}.");
 
     /// <summary>"Input column 'Pixels': expected Vector&lt;Single, 784&gt;, got Text." (plain "Column" when <paramref name="role"/> is empty).</summary>
-    internal static ArgumentOutOfRangeException Mismatch(string role, string name, string expected, string actual) =>
+    internal static ArgumentOutOfRangeException Mismatch(string role, string name, string expected, string? actual) =>
         new("inputSchema", $"{(role.Length == 0 ? "Column" : Capitalize(role) + " column")} '{name}': expected {expected}, got {actual}.");
 
     /// <summary>The visible column <paramref name="name"/> of <paramref name="schema"/>, or a not-found error.</summary>

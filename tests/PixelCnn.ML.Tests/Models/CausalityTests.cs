@@ -50,31 +50,32 @@ public class CausalityTests
         var (net, x, h) = Build(c);
         using (net) using (x) using (h)
         {
-            using var scope = NewDisposeScope();
-            x.requires_grad = true;
-            var output = net.forward(x, h);
-            int p = net.Head.ParametersPerChannel, C = c.Channels, H = c.Height, W = c.Width;
-            for (int i = 0; i < H; i++)
-                for (int j = 0; j < W; j++)
-                    for (int ch = 0; ch < C; ch++)
-                    {
-                        using var inner = NewDisposeScope();
-                        x.grad = null;
-                        SubPixelOutput(output, 0, ch, i, j, p).sum().backward(retain_graph: true);
-                        var grad = x.grad!.data<float>();
-                        int t = (i * W + j) * C + ch;
-                        for (int n = 0; n < 2; n++)
-                            for (int ii = 0; ii < H; ii++)
-                                for (int jj = 0; jj < W; jj++)
-                                    for (int cc = 0; cc < C; cc++)
-                                    {
-                                        int u = (ii * W + jj) * C + cc;
-                                        float gval = grad[((n * C + cc) * H + ii) * W + jj];
-                                        if (n == 1 || u >= t)
-                                            Assert.AreEqual(0f, gval, $"output ({i},{j},c{ch}) depends on input n{n} ({ii},{jj},c{cc})");
-                                    }
-                    }
+            var violations = PixelCnn.ML.Diagnostics.CausalityCheck.Run(net, x, h);
+            Assert.AreEqual(0, violations.Count, string.Join("\n", violations.Take(5)));
         }
+    }
+
+    [TestMethod]
+    public void The_causality_check_reports_a_network_that_sees_its_own_subpixel()
+    {
+        // A mask-B first layer lets every output see its own input sub-pixel: the check must say so.
+        var c = SmallConfig(PixelCnnArchitecture.GatedPixelCnn, 1, ConditioningKind.None);
+        var (net, x, _) = Build(c);
+        using (net) using (x)
+        {
+            var cheat = new LeakyNetwork(c);
+            var violations = PixelCnn.ML.Diagnostics.CausalityCheck.Run(cheat, x, null, [(2, 3, 0)]);
+            Assert.IsTrue(violations.Any(v => v.InputImage == 0 && v.InputRow == 2 && v.InputColumn == 3), "the check missed a network that sees the predicted sub-pixel");
+            cheat.Dispose();
+        }
+    }
+
+    /// <summary>A deliberately broken network: a 1x1 unmasked conv of the input (sees the current sub-pixel).</summary>
+    private sealed class LeakyNetwork : PixelCnnNetwork
+    {
+        private readonly nn.Conv2d conv;
+        public LeakyNetwork(PixelCnnConfig c) : base(c) => conv = register_module("conv", new nn.Conv2d(c.Channels, c.Channels * 256, 1));
+        public override Tensor forward(Tensor x, Tensor? h = null) => conv.forward(x);
     }
 
     [TestMethod]
