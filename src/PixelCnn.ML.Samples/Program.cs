@@ -8,5 +8,6 @@ var root = new RootCommand("PixelCnn.ML: exact-likelihood image models (Gated Pi
     InfoCommand.Create(),
     BenchCommand.Create(),
     BenchCommand.CreateWorker(),
+    GpuCheckCommand.Create(),
 };
 return Cli.Run(root, args);

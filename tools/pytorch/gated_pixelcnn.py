@@ -303,15 +303,21 @@ def cmd_crosscheck(a):
     st_save({"logits": out, "bits_per_dim": bpd}, a.out)
 
 
+def sync(dev):
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+
+
 def cmd_bench(a):
     torch.set_num_threads(a.threads)
+    dev = torch.device(a.device)
     cfg = preset(a.preset)
     torch.manual_seed(0)
-    model = build(cfg)
+    model = build(cfg).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=cfg["learningRate"])
-    x = torch.randint(0, 256, (a.batch, 1, 28, 28)).float()
+    x = torch.randint(0, 256, (a.batch, 1, 28, 28)).float().to(dev)
     res = {"implementation": "pytorch", "torch": torch.__version__, "preset": a.preset.upper(), "threads": torch.get_num_threads(),
-           "batch": a.batch, "params": sum(p.numel() for p in model.parameters())}
+           "device": str(dev), "batch": a.batch, "params": sum(p.numel() for p in model.parameters())}
     model.train()
 
     def train_step():
@@ -322,30 +328,36 @@ def cmd_bench(a):
 
     for _ in range(a.warmup):
         train_step()
+    sync(dev)
     t = time.perf_counter()
     for _ in range(a.train_steps):
         train_step()
+    sync(dev)
     res["train_images_per_s"] = a.train_steps * a.batch / (time.perf_counter() - t)
     model.eval()
-    xs = torch.randint(0, 256, (a.score_batch, 1, 28, 28)).float()
+    xs = torch.randint(0, 256, (a.score_batch, 1, 28, 28)).float().to(dev)
     with torch.no_grad():
-        nll_nats(cfg, model(xs), xs)
+        nll_nats(cfg, model(xs), xs).sum().item()
         t = time.perf_counter()
         for _ in range(a.score_batches):
-            nll_nats(cfg, model(xs), xs).sum()
+            nll_nats(cfg, model(xs), xs).sum().item()
         res["score_images_per_s"] = a.score_batches * a.score_batch / (time.perf_counter() - t)
     res["score_batch"] = a.score_batch
     res["peak_rss_mib"] = peak_rss_mib()
+    if dev.type == "cuda":
+        res["peak_device_mib"] = torch.cuda.max_memory_allocated(dev) / 1048576.0
     print(json.dumps(res))
 
 
 def cmd_train_epoch(a):
     torch.set_num_threads(a.threads)
+    dev = torch.device(a.device)
     cfg = preset(a.preset)
     torch.manual_seed(a.seed)
     model = build(cfg)
     if a.weights:
         model.load_state_dict(st_load(a.weights), strict=True)
+    model.to(dev)
     d = a.data_dir
     xtr = read_idx(os.path.join(d, "train-images-idx3-ubyte.gz"))[:, None].float()
     xte = read_idx(os.path.join(d, "t10k-images-idx3-ubyte.gz"))[:, None].float()
@@ -362,17 +374,18 @@ def cmd_train_epoch(a):
     model.train()
     t = time.perf_counter()
     for s in range(0, len(order), b):
-        xb = xtr[order[s:s + b]]
+        xb = xtr[order[s:s + b]].to(dev)
         opt.zero_grad()
         loss = nll_nats(cfg, model(xb), xb).mean()
         loss.backward()
         opt.step()
+    sync(dev)
     train_s = time.perf_counter() - t
     model.eval()
     total = 0.0
     with torch.no_grad():
         for s in range(0, len(xte), 500):
-            xb = xte[s:s + 500]
+            xb = xte[s:s + 500].to(dev)
             total += nll_nats(cfg, model(xb), xb).double().sum().item()
     bpd = total / (len(xte) * 784 * math.log(2))
     print(json.dumps({"implementation": "pytorch", "torch": torch.__version__, "preset": a.preset.upper(), "threads": torch.get_num_threads(),
@@ -388,6 +401,7 @@ def main():
         c.add_argument("--" + k, required=True)
     b = sub.add_parser("bench")
     b.add_argument("--preset", default="S")
+    b.add_argument("--device", default="cpu")
     b.add_argument("--threads", type=int, default=os.cpu_count())
     b.add_argument("--batch", type=int, default=32)
     b.add_argument("--warmup", type=int, default=3)
@@ -396,6 +410,7 @@ def main():
     b.add_argument("--score-batches", type=int, default=4)
     t = sub.add_parser("train-epoch")
     t.add_argument("--preset", default="S")
+    t.add_argument("--device", default="cpu")
     t.add_argument("--threads", type=int, default=os.cpu_count())
     t.add_argument("--seed", type=int, default=1)
     t.add_argument("--weights")

@@ -11,15 +11,16 @@ namespace PixelCnn.ML.Samples.Benchmarks;
 internal static class Measurements
 {
     /// <summary>Training (forward + backward + Adam step) and scoring images/s for a preset on 28x28 grey images.</summary>
-    public static JsonObject TrainAndScore(string preset, int batch, int warmup, int trainSteps, int scoreBatch, int scoreBatches)
+    public static JsonObject TrainAndScore(string preset, int batch, int warmup, int trainSteps, int scoreBatch, int scoreBatches, Device device)
     {
         var config = PixelCnnConfig.Preset(preset);
         manual_seed(0);
-        using var model = PixelCnnModel.Create(config, seed: 0);
+        using var model = PixelCnnModel.Create(config, seed: 0, device);
         var parameters = model.Network.parameters().ToList();
         using var optimizer = new optim.Adam(parameters, config.LearningRate);
         using var g = new Generator(1);
-        using var x = randint(0, 256, [batch, 1, 28, 28], g).to(ScalarType.Float32);
+        using var x = randint(0, 256, [batch, 1, 28, 28], g).to(ScalarType.Float32, device);
+        void Sync() { if (device.IsCuda) cuda.synchronize(device.index); }
         model.Network.train();
         void Step()
         {
@@ -29,12 +30,14 @@ internal static class Measurements
             optimizer.step();
         }
         for (int i = 0; i < warmup; i++) Step();
+        Sync();
         var sw = Stopwatch.StartNew();
         for (int i = 0; i < trainSteps; i++) Step();
+        Sync();
         double trainIps = trainSteps * batch / sw.Elapsed.TotalSeconds;
 
         model.Network.eval();
-        using var xs = randint(0, 256, [scoreBatch, 1, 28, 28], g).to(ScalarType.Float32);
+        using var xs = randint(0, 256, [scoreBatch, 1, 28, 28], g).to(ScalarType.Float32, device);
         double scoreIps;
         using (no_grad())
         {
@@ -50,8 +53,10 @@ internal static class Measurements
         return new JsonObject
         {
             ["implementation"] = "pixelcnn.ml", ["torch"] = version, ["preset"] = preset.ToUpperInvariant(), ["threads"] = get_num_threads(),
+            ["device"] = device.ToString(), ["device_name"] = device.IsCuda ? cuda.get_device_name(device.index) : "cpu",
             ["batch"] = batch, ["params"] = model.Network.parameter_count(), ["train_images_per_s"] = trainIps,
             ["score_images_per_s"] = scoreIps, ["score_batch"] = scoreBatch, ["peak_rss_mib"] = PeakRssMiB(),
+            ["peak_device_mib"] = device.IsCuda ? cuda.memory_stats(device.index).peak / 1048576.0 : null,
         };
     }
 

@@ -30,13 +30,15 @@ internal static class BenchCommand
     private static readonly Option<int> QualityImages = new("--quality-images") { Description = "Training images for the quality run (0 = all 60,000).", DefaultValueFactory = _ => 0 };
     private static readonly Option<bool> SkipThroughput = new("--skip-throughput") { Description = "Only run the quality comparison." };
     private static readonly Option<FileInfo?> Out = new("--out") { Description = "Write the results as JSON to this file." };
+    private static readonly Option<string> DeviceOption = new("--device") { Description = "cpu, cuda or cuda:N (both sides).", DefaultValueFactory = _ => "cpu" };
+    private static readonly Option<string> QualityPreset = new("--quality-preset") { Description = "Preset of the quality run.", DefaultValueFactory = _ => "S" };
     private static readonly Option<string?> Python = new("--python") { Description = "Python with torch for the reference (default /usr/bin/python3)." };
 
     public static Command Create()
     {
         var cmd = new Command("bench", "Measure training/scoring throughput (and optionally quality) beside the PyTorch reference.")
         {
-            Presets, Batch, Warmup, TrainSteps, ScoreBatch, ScoreBatches, Rounds, NoPyTorch, Quality, QualityImages, SkipThroughput, Out, Python,
+            Presets, Batch, Warmup, TrainSteps, ScoreBatch, ScoreBatches, Rounds, NoPyTorch, Quality, QualityImages, QualityPreset, SkipThroughput, DeviceOption, Out, Python,
         };
         cmd.SetAction(Run);
         return cmd;
@@ -49,13 +51,14 @@ internal static class BenchCommand
     {
         var cmd = new Command("bench-worker", "(internal) one throughput measurement in a fresh process")
         {
-            WorkerPreset, Batch, Warmup, TrainSteps, ScoreBatch, ScoreBatches,
+            WorkerPreset, Batch, Warmup, TrainSteps, ScoreBatch, ScoreBatches, DeviceOption,
         };
         cmd.Hidden = true;
         cmd.SetAction(p =>
         {
             var r = Measurements.TrainAndScore(p.GetValue(WorkerPreset)!, p.GetValue(Batch), p.GetValue(Warmup), p.GetValue(TrainSteps),
-                                               p.GetValue(ScoreBatch), p.GetValue(ScoreBatches));
+                                               p.GetValue(ScoreBatch), p.GetValue(ScoreBatches),
+                                               Runtime.DeviceSelector.Parse(p.GetValue(DeviceOption)!));
             Console.WriteLine(r.ToJsonString());
             return Cli.Ok;
         });
@@ -75,10 +78,13 @@ internal static class BenchCommand
             ["command"] = "pixelcnn " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'"),
         };
+        var device = Runtime.DeviceSelector.Parse(p.GetValue(DeviceOption)!);
+        report["device"] = device.ToString();
+        if (device.IsCuda) report["device_name"] = Torch.torch.cuda.get_device_name(device.index);
         if (!p.GetValue(SkipThroughput))
-            report["throughput"] = Throughput(p, presets, reference);
+            report["throughput"] = Throughput(p, presets, reference, device);
         if (p.GetValue(Quality))
-            report["quality"] = QualityRun(p.GetValue(QualityImages), reference);
+            report["quality"] = QualityRun(p.GetValue(QualityPreset)!, p.GetValue(QualityImages), reference, device);
         if (p.GetValue(Out) is { } file)
         {
             File.WriteAllText(file.FullName, report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
@@ -87,7 +93,7 @@ internal static class BenchCommand
         return Cli.Ok;
     }
 
-    private static JsonArray Throughput(ParseResult p, string[] presets, PyTorchReference? reference)
+    private static JsonArray Throughput(ParseResult p, string[] presets, PyTorchReference? reference, Device device)
     {
         int batch = p.GetValue(Batch), warmup = p.GetValue(Warmup), steps = p.GetValue(TrainSteps);
         int sb = p.GetValue(ScoreBatch), sn = p.GetValue(ScoreBatches), rounds = p.GetValue(Rounds);
@@ -101,10 +107,10 @@ internal static class BenchCommand
             {
                 Cli.Cancellation.ThrowIfCancellationRequested();
                 Cli.Err.MarkupLine($"[grey]preset {preset}, round {r + 1}/{rounds}[/]");
-                ours.Add(RunWorker(preset, batch, warmup, steps, sb, sn));
+                ours.Add(RunWorker(preset, batch, warmup, steps, sb, sn, device));
                 if (reference is not null)
                     theirs.Add(reference.Run($"bench --preset {preset} --threads {Torch.torch.get_num_threads()} --batch {batch} --warmup {warmup} " +
-                                             $"--train-steps {steps} --score-batch {sb} --score-batches {sn}"));
+                                             $"--train-steps {steps} --score-batch {sb} --score-batches {sn} --device {device}"));
             }
             var entry = new JsonObject { ["preset"] = preset.ToUpperInvariant(), ["batch"] = batch, ["score_batch"] = sb, ["rounds"] = rounds };
             entry["pixelcnn_ml"] = Summary(ours);
@@ -147,7 +153,7 @@ internal static class BenchCommand
         }).ToArray()),
     };
 
-    private static JsonObject RunWorker(string preset, int batch, int warmup, int steps, int sb, int sn)
+    private static JsonObject RunWorker(string preset, int batch, int warmup, int steps, int sb, int sn, Device device)
     {
         var psi = new ProcessStartInfo(Environment.ProcessPath!)
         {
@@ -157,7 +163,7 @@ internal static class BenchCommand
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
             psi.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
         foreach (var a in new[] { "bench-worker", "--preset", preset, "--batch", $"{batch}", "--warmup", $"{warmup}", "--train-steps", $"{steps}",
-                                  "--score-batch", $"{sb}", "--score-batches", $"{sn}" })
+                                  "--score-batch", $"{sb}", "--score-batches", $"{sn}", "--device", device.ToString() })
             psi.ArgumentList.Add(a);
         using var proc = Process.Start(psi)!;
         var so = proc.StandardOutput.ReadToEndAsync();
@@ -167,11 +173,11 @@ internal static class BenchCommand
         return JsonNode.Parse(so.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last())!.AsObject();
     }
 
-    /// <summary>One epoch of preset S on Fashion-MNIST on both sides, from the same weights and batch order.</summary>
-    private static JsonObject QualityRun(int limit, PyTorchReference? reference)
+    /// <summary>One epoch of a preset on Fashion-MNIST on both sides, from the same weights and batch order.</summary>
+    private static JsonObject QualityRun(string preset, int limit, PyTorchReference? reference, Device device)
     {
         const ulong seed = 1;
-        var config = PixelCnnConfig.PresetS;
+        var config = PixelCnnConfig.Preset(preset);
         var trainIdx = FashionMnist.Load(FashionMnistSplit.Train, limit > 0 ? limit : null);
         var testIdx = FashionMnist.Load(FashionMnistSplit.Test);
         var train = new ImageDataset(1, 28, 28, trainIdx.Images);
@@ -185,16 +191,16 @@ internal static class BenchCommand
             var orderFile = Path.Combine(dir, "order.bin");
             File.WriteAllBytes(orderFile, order.SelectMany(BitConverter.GetBytes).ToArray());
 
-            Cli.Err.MarkupLine($"[grey]quality run: PixelCnn.ML, preset S, {train.Count} images, 1 epoch[/]");
+            Cli.Err.MarkupLine($"[grey]quality run: PixelCnn.ML, preset {preset}, {train.Count} images, 1 epoch, {device}[/]");
             var sw = Stopwatch.StartNew();
-            var result = new PixelCnnTrainer(config, new TrainingOptions { Epochs = 1, Seed = seed, ProgressEverySteps = 50 })
+            var result = new PixelCnnTrainer(config, new TrainingOptions { Epochs = 1, Seed = seed, ProgressEverySteps = 50, Device = device })
                 .Fit(train, null, new ConsoleTrainingProgress(), Cli.Cancellation);
             double trainSeconds = sw.Elapsed.TotalSeconds;
             using var model = result.Model;
             double bpd = model.MeanBitsPerDim(test, 500);
             var q = new JsonObject
             {
-                ["preset"] = "S", ["train_images"] = train.Count, ["test_images"] = test.Count, ["seed"] = seed,
+                ["preset"] = preset.ToUpperInvariant(), ["device"] = device.ToString(), ["train_images"] = train.Count, ["test_images"] = test.Count, ["seed"] = seed,
                 ["pixelcnn_ml"] = new JsonObject
                 {
                     ["test_bits_per_dim"] = bpd, ["train_seconds"] = trainSeconds, ["train_images_per_s"] = train.Count / trainSeconds,
@@ -204,7 +210,7 @@ internal static class BenchCommand
             if (reference is not null)
             {
                 Cli.Err.MarkupLine("[grey]quality run: PyTorch, same initial weights and batch order[/]");
-                var r = reference.Run($"train-epoch --preset S --threads {Torch.torch.get_num_threads()} --weights \"{weights}\" --order \"{orderFile}\"" +
+                var r = reference.Run($"train-epoch --preset {preset} --device {device} --threads {Torch.torch.get_num_threads()} --weights \"{weights}\" --order \"{orderFile}\"" +
                                       (limit > 0 ? $" --limit {limit}" : ""));
                 q["pytorch"] = r;
                 double diff = bpd - (double)r["test_bits_per_dim"]!;
