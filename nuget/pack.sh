@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Packs PixelCnn.ML (Release, native shim built by CMake on the way) into artifacts/nuget, or into
+# $PACK_OUTPUT, then checks the .nupkg: the assembly, its XML docs, the README and the native shim
+# under runtimes/linux-x64/native/ must be there, and no libtorch library may be. Prints the package
+# listing and the libtorch libraries the shim was linked against, which every consumer must have.
+#
+#   bash nuget/pack.sh                                  # artifacts/nuget/PixelCnn.ML.<version>.nupkg (+ .snupkg)
+#   bash nuget/pack.sh -p:PackageVersion=0.2.0-rc.1     # further arguments go to dotnet pack
+#   PACK_OUTPUT=/some/feed bash nuget/pack.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+out="${PACK_OUTPUT:-artifacts/nuget}"
+mkdir -p "$out"
+log=$(mktemp)
+tmp=$(mktemp -d)
+trap 'rm -rf "$log" "$tmp"' EXIT
+
+if ! dotnet pack src/PixelCnn.ML -c Release -o "$out" "$@" >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "pack: dotnet pack failed" >&2
+  exit 1
+fi
+nupkg=$(grep -o "Successfully created package '[^']*\.nupkg'" "$log" | sed "s/^Successfully created package '//; s/'\$//" | tail -n 1)
+if [ -z "$nupkg" ] || [ ! -f "$nupkg" ]; then
+  cat "$log" >&2
+  echo "pack: dotnet pack reported no .nupkg" >&2
+  exit 1
+fi
+
+unzip -l "$nupkg"
+entries=$(unzip -Z1 "$nupkg")
+status=0
+for required in lib/net10.0/PixelCnn.ML.dll lib/net10.0/PixelCnn.ML.xml README.md runtimes/linux-x64/native/libpixelcnn_native.so; do
+  if ! grep -qx "$required" <<<"$entries"; then
+    echo "pack: $nupkg lacks $required" >&2
+    status=1
+  fi
+done
+if grep -E '(^|/)lib(torch|c10)[^/]*\.so' <<<"$entries" >&2; then
+  echo "pack: $nupkg carries libtorch libraries (above); the package must rely on the machine's libtorch" >&2
+  status=1
+fi
+[ "$status" -eq 0 ] || exit "$status"
+
+unzip -q -o "$nupkg" runtimes/linux-x64/native/libpixelcnn_native.so -d "$tmp"
+if command -v readelf >/dev/null; then
+  needed=$(readelf -d "$tmp/runtimes/linux-x64/native/libpixelcnn_native.so" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | grep -E '^lib(torch|c10)' | paste -sd ' ' - || true)
+  echo "pack: the native shim needs ${needed:-no libtorch library?} at run time (install the matching libtorch)"
+fi
+echo "pack: $nupkg"
+ls "${nupkg%.nupkg}.snupkg" 2>/dev/null | sed 's/^/pack: /' || true
