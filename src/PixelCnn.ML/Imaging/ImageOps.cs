@@ -144,13 +144,12 @@ public static class ImageOps
         if (image.Channels == 1) return image;
         var src = image.Span;
         var dst = new byte[image.Width * image.Height];
-        for (int i = 0; i < dst.Length; i++)
-        {
-            int r = src[3 * i], g = src[3 * i + 1], b = src[3 * i + 2];
-            dst[i] = (byte)((299 * r + 587 * g + 114 * b + 500) / 1000);
-        }
+        for (int i = 0; i < dst.Length; i++) dst[i] = Luma(src[3 * i], src[3 * i + 1], src[3 * i + 2]);
         return MLImage.Adopt(image.Width, image.Height, 1, dst);
     }
+
+    /// <summary>The BT.601 gray value of one RGB pixel, as <see cref="ToGrayscale"/> computes it.</summary>
+    internal static byte Luma(byte r, byte g, byte b) => (byte)((299 * r + 587 * g + 114 * b + 500) / 1000);
 
     /// <summary>Converts gray to RGB by repeating the gray sample; an RGB image is returned as is.</summary>
     public static MLImage ToRgb(MLImage image)
