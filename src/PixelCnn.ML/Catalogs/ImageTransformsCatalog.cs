@@ -17,7 +17,7 @@ public static class ImageTransformsCatalog
     /// </summary>
     /// <param name="catalog">The transforms catalog.</param>
     /// <param name="outputColumnName">The Image column to create.</param>
-    /// <param name="imageFolder">Folder relative paths are resolved against; null to use the paths as they are.
+    /// <param name="imageFolder">Folder relative paths are resolved against; null or empty to use the paths as they are.
     /// Absolute paths ignore it.</param>
     /// <param name="inputColumnName">The Text column of paths; null for <paramref name="outputColumnName"/>.</param>
     public static ImageLoadingEstimator LoadImages(this TransformsCatalog catalog, string outputColumnName, string? imageFolder, string? inputColumnName = null)

@@ -48,7 +48,7 @@ public abstract class OneToOneTransformerBase : RowToRowTransformerBase, ISavabl
         {
             var item = new JsonObject { ["output"] = _columns[i].Output, ["input"] = _columns[i].Input };
             SaveColumn(i, item);
-            items.Add(item);
+            items.Add((JsonNode)item);
         }
         ctx.Options["columns"] = items;
     }

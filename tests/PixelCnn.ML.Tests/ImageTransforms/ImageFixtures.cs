@@ -79,3 +79,15 @@ internal static class Images
 
     public static float[] Vector(IDataView data, string name, int row = 0) => data.GetColumn<float[]>(name).ElementAt(row);
 }
+
+/// <summary>Base of the test classes that write image files: a fresh <see cref="ImageFolder"/> for each test.</summary>
+public abstract class ImageFolderTests
+{
+    internal ImageFolder Folder { get; private set; } = null!;
+
+    [TestInitialize]
+    public void CreateFolder() => Folder = new ImageFolder();
+
+    [TestCleanup]
+    public void DeleteFolder() => Folder.Dispose();
+}

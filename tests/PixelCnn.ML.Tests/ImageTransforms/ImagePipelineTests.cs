@@ -8,23 +8,17 @@ using static PixelCnn.ML.Transforms.Image.ImagePixelExtractingEstimator;
 namespace PixelCnn.ML.Tests.ImageTransforms;
 
 [TestClass]
-public class ImagePipelineTests
+public class ImagePipelineTests : ImageFolderTests
 {
-    private ImageFolder _folder = null!;
-
     [TestInitialize]
-    public void Init()
+    public void WriteImages()
     {
-        _folder = new ImageFolder();
         // Solid colours of different sizes and formats: the pipeline's output for each is known exactly.
-        _folder.WritePng("cat/a.png", Images.Rgb(12, 9, (_, _) => (200, 100, 50)));   // gray 124
-        _folder.WritePng("cat/b.png", Images.Gray(5, 5, (_, _) => 33));
-        _folder.WriteJpeg("dog/c.jpg", Images.Gray(16, 16, (_, _) => 90));            // JPEG keeps a flat field exactly
-        _folder.WritePng("dog/d.png", Images.Rgb(7, 20, (_, _) => (0, 255, 0)));      // gray 150
+        Folder.WritePng("cat/a.png", Images.Rgb(12, 9, (_, _) => (200, 100, 50)));   // gray 124
+        Folder.WritePng("cat/b.png", Images.Gray(5, 5, (_, _) => 33));
+        Folder.WriteJpeg("dog/c.jpg", Images.Gray(16, 16, (_, _) => 90));            // JPEG keeps a flat field exactly
+        Folder.WritePng("dog/d.png", Images.Rgb(7, 20, (_, _) => (0, 255, 0)));      // gray 150
     }
-
-    [TestCleanup]
-    public void Cleanup() => _folder.Dispose();
 
     private static EstimatorChain<Transforms.Image.ImagePixelExtractingTransformer> Pipeline(MLContext ml, string folder) =>
         ml.Transforms.LoadImages("Image", folder, "ImagePath")
@@ -36,8 +30,8 @@ public class ImagePipelineTests
     public void Folder_of_class_subfolders_becomes_gray_pixel_vectors_with_labels()
     {
         var ml = new MLContext(seed: 1);
-        var data = ml.Data.LoadImagesFromFolder(_folder.Root);
-        var scored = Pipeline(ml, _folder.Root).Fit(data).Transform(data);
+        var data = ml.Data.LoadImagesFromFolder(Folder.Root);
+        var scored = Pipeline(ml, Folder.Root).Fit(data).Transform(data);
 
         Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single, 1, 8, 8), scored.Schema["Pixels"].Type);
         CollectionAssert.AreEqual(new[] { "cat", "cat", "dog", "dog" }, scored.GetColumn<string>("Label").ToArray());
@@ -55,10 +49,10 @@ public class ImagePipelineTests
     {
         var good = TestImages.Smooth(8, 8, 3);
         var bytes = ImageCodec.EncodePng(good);
-        var corrupt = _folder.WriteBytes("dog/broken.png", bytes[..(bytes.Length / 2)]);
+        var corrupt = Folder.WriteBytes("dog/broken.png", bytes[..(bytes.Length / 2)]);
         var ml = new MLContext(seed: 1);
-        var data = ml.Data.LoadImagesFromFolder(_folder.Root);
-        var scored = Pipeline(ml, _folder.Root).Fit(data).Transform(data);   // no image is decoded yet
+        var data = ml.Data.LoadImagesFromFolder(Folder.Root);
+        var scored = Pipeline(ml, Folder.Root).Fit(data).Transform(data);   // no image is decoded yet
 
         Assert.AreEqual(5, scored.GetColumn<string>("Label").Count(), "columns that do not need the images still read");
         var e = Assert.ThrowsException<InvalidImageException>(() => scored.GetColumn<float[]>("Pixels").ToArray());

@@ -10,22 +10,15 @@ using static PixelCnn.ML.Transforms.Image.ImagePixelExtractingEstimator;
 namespace PixelCnn.ML.Tests.ImageTransforms;
 
 [TestClass]
-public class ImageTransformSaveLoadTests
+public class ImageTransformSaveLoadTests : ImageFolderTests
 {
     private static readonly MLContext Ml = new(seed: 1);
-    private ImageFolder _folder = null!;
-
-    [TestInitialize]
-    public void Init() => _folder = new ImageFolder();
-
-    [TestCleanup]
-    public void Cleanup() => _folder.Dispose();
 
     /// <summary>Saves <paramref name="model"/>, loads it back, and checks the loaded one gives the same
     /// <paramref name="column"/> on <paramref name="input"/>; returns the loaded model.</summary>
     private ITransformer RoundTrip(ITransformer model, IDataView input, string column)
     {
-        var path = _folder.PathOf("model.zip");
+        var path = Folder.PathOf("model.zip");
         Ml.Model.Save(model, input.Schema, path);
         var loaded = Ml.Model.Load(path, out var schema);
         Assert.AreEqual(input.Schema.Count, schema.Count);
@@ -48,10 +41,10 @@ public class ImageTransformSaveLoadTests
     [TestMethod]
     public void LoadImages_round_trips_with_its_folder()
     {
-        _folder.WritePng("p/a.png", TestImages.Noise(4, 3, 1, seed: 4));
+        Folder.WritePng("p/a.png", TestImages.Noise(4, 3, 1, seed: 4));
         var data = Images.Paths("p/a.png");
-        var loaded = (ImageLoadingTransformer)RoundTrip(Ml.Transforms.LoadImages("Image", _folder.Root, "Path").Fit(data), data, "Image");
-        Assert.AreEqual(_folder.Root, loaded.ImageFolder);
+        var loaded = (ImageLoadingTransformer)RoundTrip(Ml.Transforms.LoadImages("Image", Folder.Root, "Path").Fit(data), data, "Image");
+        Assert.AreEqual(Folder.Root, loaded.ImageFolder);
     }
 
     [TestMethod]
@@ -98,10 +91,10 @@ public class ImageTransformSaveLoadTests
     [TestMethod]
     public void A_whole_image_pipeline_round_trips()
     {
-        _folder.WritePng("x/a.png", TestImages.Noise(10, 7, 3, seed: 8));
-        _folder.WritePng("x/b.png", TestImages.Noise(6, 9, 1, seed: 9));
+        Folder.WritePng("x/a.png", TestImages.Noise(10, 7, 3, seed: 8));
+        Folder.WritePng("x/b.png", TestImages.Noise(6, 9, 1, seed: 9));
         var data = Images.Paths("x/a.png", "x/b.png");
-        var model = Ml.Transforms.LoadImages("Image", _folder.Root, "Path")
+        var model = Ml.Transforms.LoadImages("Image", Folder.Root, "Path")
             .Append(Ml.Transforms.ResizeImages("Image", 4, 4, resizing: ImageResizingEstimator.ResizingKind.IsoCrop))
             .Append(Ml.Transforms.ConvertToGrayscale("Image"))
             .Append(Ml.Transforms.ExtractPixels("Pixels", "Image", ColorBits.Grayscale, scaleImage: 1 / 255f))
@@ -113,7 +106,7 @@ public class ImageTransformSaveLoadTests
     public void A_tampered_option_fails_naming_the_model_and_the_option()
     {
         var data = Noise(false);
-        var path = _folder.PathOf("tampered.zip");
+        var path = Folder.PathOf("tampered.zip");
         Ml.Model.Save(Ml.Transforms.ResizeImages("Small", 3, 3, "Image").Fit(data), data.Schema, path);
         using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
         {

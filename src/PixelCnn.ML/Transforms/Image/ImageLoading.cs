@@ -57,11 +57,11 @@ public sealed class ImageLoadingTransformer : OneToOneTransformerBase
 
     internal ImageLoadingTransformer(string? imageFolder, IEnumerable<(string Output, string Input)> columns) : base(columns)
     {
-        if (imageFolder is { Length: 0 }) throw new ArgumentException("The image folder cannot be empty; pass null to use the paths as they are.", nameof(imageFolder));
-        ImageFolder = imageFolder;
+        // As ML.NET: an empty or blank folder means "no folder".
+        ImageFolder = string.IsNullOrWhiteSpace(imageFolder) ? null : imageFolder;
     }
 
-    /// <summary>The folder relative paths are resolved against; null to use paths as they are.</summary>
+    /// <summary>The folder relative paths are resolved against; null (also for an empty folder given) to use paths as they are.</summary>
     public string? ImageFolder { get; }
 
     /// <summary>The file a path value names: combined with <see cref="ImageFolder"/> unless it is absolute.</summary>
