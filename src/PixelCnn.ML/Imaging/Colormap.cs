@@ -1,3 +1,5 @@
+using PixelCnn.ML.Data;
+
 namespace PixelCnn.ML.Imaging;
 
 /// <summary>
@@ -19,7 +21,7 @@ public static class Colormap
     /// <summary>Heat map of <paramref name="values"/> (row-major, <paramref name="width"/> x
     /// <paramref name="height"/>) on the fixed scale [<paramref name="min"/>, <paramref name="max"/>].
     /// A fixed scale makes maps comparable, e.g. 0..8 bits per sample.</summary>
-    public static ImageData Heat(ReadOnlySpan<float> values, int width, int height, float min, float max)
+    public static MLImage Heat(ReadOnlySpan<float> values, int width, int height, float min, float max)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
@@ -35,12 +37,12 @@ public static class Colormap
             dst[3 * i + 1] = g;
             dst[3 * i + 2] = b;
         }
-        return new ImageData(width, height, 3, dst, takeOwnership: true);
+        return MLImage.Adopt(width, height, 3, dst);
     }
 
     /// <summary>Heat map on the map's own range: min and max of its finite values (all black when
     /// there are none, or all are equal). Maps made this way are not comparable with each other.</summary>
-    public static ImageData Heat(ReadOnlySpan<float> values, int width, int height)
+    public static MLImage Heat(ReadOnlySpan<float> values, int width, int height)
     {
         float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
         foreach (var v in values)

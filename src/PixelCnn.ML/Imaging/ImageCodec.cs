@@ -1,6 +1,7 @@
 // PNG and JPEG decoding of untrusted files, and PNG/JPEG encoding, over the native shim's libpng
 // (classic API, errors contained in the shim) and TurboJPEG 2.1 codecs. Decoded images are 8-bit
 // gray or RGB; see ImageCodec's doc comment for exactly what is dropped and the limits applied.
+using PixelCnn.ML.Data;
 using PixelCnn.ML.IO;
 using PixelCnn.ML.Native;
 
@@ -38,7 +39,7 @@ public static class ImageCodec
     /// <param name="sourceName">Where the bytes came from (a path or a name); used in error messages.</param>
     /// <param name="maxSide">Largest accepted width or height, 1..<see cref="MaxSide"/>.</param>
     /// <exception cref="InvalidImageException">The data is not a valid, supported image within the limits.</exception>
-    public static unsafe ImageData Decode(ReadOnlySpan<byte> data, string sourceName, int maxSide = MaxSide)
+    public static unsafe MLImage Decode(ReadOnlySpan<byte> data, string sourceName, int maxSide = MaxSide)
     {
         ArgumentNullException.ThrowIfNull(sourceName);
         CheckMaxSide(maxSide);
@@ -53,7 +54,7 @@ public static class ImageCodec
         var error = NativeMethods.TakeStatusMessage(status);
         if (error != null) throw new InvalidImageException(sourceName, error);
         var bytes = NativeMethods.TakeImageBuffer(pixels, (long)width * height * channels);
-        return new ImageData(width, height, channels, bytes, takeOwnership: true);
+        return MLImage.Adopt(width, height, channels, bytes);
     }
 
     /// <summary>Reads and decodes a PNG or JPEG file. The size limit is checked before the file is read.</summary>
@@ -61,7 +62,7 @@ public static class ImageCodec
     /// <param name="maxSide">Largest accepted width or height, 1..<see cref="MaxSide"/>.</param>
     /// <exception cref="InvalidImageException">The file is too large, or not a valid, supported image.</exception>
     /// <exception cref="IOException">The file cannot be opened or read (missing, no permission).</exception>
-    public static ImageData Load(string path, int maxSide = MaxSide)
+    public static MLImage Load(string path, int maxSide = MaxSide)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         CheckMaxSide(maxSide);
@@ -82,7 +83,7 @@ public static class ImageCodec
 
     /// <summary>Encodes an image as a PNG (8-bit gray or RGB, non-interlaced, no ancillary chunks).</summary>
     /// <exception cref="ArgumentException">A side is over <see cref="MaxSide"/>.</exception>
-    public static unsafe byte[] EncodePng(ImageData image)
+    public static unsafe byte[] EncodePng(MLImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
         CheckEncodable(image, MaxSide);
@@ -99,7 +100,7 @@ public static class ImageCodec
 
     /// <summary>Writes an image as a PNG file atomically: a temporary file in the same folder is
     /// written, flushed to disk, then renamed over <paramref name="path"/>.</summary>
-    public static void SavePng(ImageData image, string path)
+    public static void SavePng(MLImage image, string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         AtomicFile.WriteAllBytes(path, EncodePng(image));
@@ -109,7 +110,7 @@ public static class ImageCodec
     /// <param name="image">The image.</param>
     /// <param name="quality">1 (worst) .. 100 (best).</param>
     /// <param name="progressive">Write a progressive rather than a baseline JPEG.</param>
-    public static byte[] EncodeJpeg(ImageData image, int quality = 90, bool progressive = false)
+    public static byte[] EncodeJpeg(MLImage image, int quality = 90, bool progressive = false)
     {
         ArgumentNullException.ThrowIfNull(image);
         CheckEncodable(image, 65535);
@@ -141,7 +142,7 @@ public static class ImageCodec
             throw new ArgumentOutOfRangeException(nameof(maxSide), maxSide, $"maxSide must be 1..{MaxSide}.");
     }
 
-    private static void CheckEncodable(ImageData image, int maxSide)
+    private static void CheckEncodable(MLImage image, int maxSide)
     {
         if (image.Width > maxSide || image.Height > maxSide)
             throw new ArgumentException($"image is {image.Width}x{image.Height} pixels; the limit is {maxSide} per side", nameof(image));

@@ -1,3 +1,5 @@
+using PixelCnn.ML.Data;
+
 namespace PixelCnn.ML.Imaging;
 
 /// <summary>Lays out images for viewing: sample grids and integer upscaling.</summary>
@@ -12,7 +14,7 @@ public static class ImageGrid
     /// <param name="columns">Cells per row; 0 picks ceil(sqrt(count)), a near-square grid.</param>
     /// <param name="padding">Gap in pixels between cells and around the grid (0 for none).</param>
     /// <param name="background">Sample value of the gaps and empty cells, for every channel.</param>
-    public static ImageData Tile(IReadOnlyList<ImageData> images, int columns = 0, int padding = 2, byte background = 0)
+    public static MLImage Tile(IReadOnlyList<MLImage> images, int columns = 0, int padding = 2, byte background = 0)
     {
         ArgumentNullException.ThrowIfNull(images);
         if (images.Count == 0) throw new ArgumentException("At least one image is needed to make a grid.", nameof(images));
@@ -45,12 +47,12 @@ public static class ImageGrid
             for (int y = 0; y < cellH; y++)
                 src.Slice(y * rowBytes, rowBytes).CopyTo(dst.AsSpan(((top + y) * width + left) * channels, rowBytes));
         }
-        return new ImageData(width, height, channels, dst, takeOwnership: true);
+        return MLImage.Adopt(width, height, channels, dst);
     }
 
     /// <summary>Enlarges an image by an integer factor with nearest-neighbour sampling (each pixel
     /// becomes a factor x factor block), for viewing small images; factor 1 returns the image itself.</summary>
-    public static ImageData Upscale(ImageData image, int factor)
+    public static MLImage Upscale(MLImage image, int factor)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentOutOfRangeException.ThrowIfLessThan(factor, 1);
@@ -70,6 +72,6 @@ public static class ImageGrid
             }
             for (int r = 1; r < factor; r++) row.CopyTo(dst.AsSpan((y * factor + r) * dstStride, dstStride));
         }
-        return new ImageData(width, height, c, dst, takeOwnership: true);
+        return MLImage.Adopt(width, height, c, dst);
     }
 }

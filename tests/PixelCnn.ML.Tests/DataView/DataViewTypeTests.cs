@@ -62,11 +62,11 @@ public class DataViewTypeTests
     [TestMethod]
     public void MLImage_checks_that_the_pixel_count_matches_the_size()
     {
-        var img = MLImage.Create(4, 2, 3, new byte[24]);
+        var img = new MLImage(4, 2, 3, new byte[24]);
         Assert.AreEqual(4, img.Width);
         Assert.AreEqual(2, img.Height);
-        var e = Assert.ThrowsException<ArgumentException>(() => MLImage.Create(4, 2, 3, new byte[23]));
-        StringAssert.Contains(e.Message, "needs 24 bytes, got 23");
-        Assert.ThrowsException<ArgumentOutOfRangeException>(() => MLImage.Create(4, 2, 2, new byte[16]));
+        var e = Assert.ThrowsException<ArgumentException>(() => new MLImage(4, 2, 3, new byte[23]));
+        StringAssert.Contains(e.Message, "needs 24 bytes of pixels, got 23");
+        Assert.ThrowsException<ArgumentOutOfRangeException>(() => new MLImage(4, 2, 2, new byte[16]));
     }
 }

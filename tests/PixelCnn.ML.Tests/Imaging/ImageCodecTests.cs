@@ -1,3 +1,4 @@
+using PixelCnn.ML.Data;
 using PixelCnn.ML.Imaging;
 
 namespace PixelCnn.ML.Tests.Imaging;
@@ -77,7 +78,7 @@ public class ImageCodecTests
     [TestMethod]
     public void Png_encoding_refuses_sides_over_the_decoder_limit()
     {
-        var e = Assert.ThrowsException<ArgumentException>(() => ImageCodec.EncodePng(new ImageData(4097, 1, 1, new byte[4097])));
+        var e = Assert.ThrowsException<ArgumentException>(() => ImageCodec.EncodePng(new MLImage(4097, 1, 1, new byte[4097])));
         StringAssert.Contains(e.Message, "4097x1");
     }
 
@@ -91,7 +92,7 @@ public class ImageCodecTests
     [TestMethod]
     public void Image_data_rejects_a_pixel_buffer_of_the_wrong_length()
     {
-        var e = Assert.ThrowsException<ArgumentException>(() => new ImageData(4, 3, 3, new byte[35]));
+        var e = Assert.ThrowsException<ArgumentException>(() => new MLImage(4, 3, 3, new byte[35]));
         StringAssert.Contains(e.Message, "needs 36 bytes");
     }
 }

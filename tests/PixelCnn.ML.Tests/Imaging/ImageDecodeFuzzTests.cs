@@ -3,6 +3,7 @@
 // process, hang, or return a malformed buffer. Deterministic (fixed seed) so a failure reproduces.
 using System.Buffers.Binary;
 using System.Diagnostics;
+using PixelCnn.ML.Data;
 using PixelCnn.ML.Imaging;
 
 namespace PixelCnn.ML.Tests.Imaging;
@@ -71,8 +72,8 @@ public class ImageDecodeFuzzTests
             ("progressive.jpg", ImageCodec.EncodeJpeg(TestImages.Noise(32, 32, 3, seed: 5), quality: 80, progressive: true), false),
             ("subsampled.jpg", ImageCodec.EncodeJpeg(rgb, quality: 60), false),
             ("ycck.jpg", ImageCodec.EncodeJpegRaw(TestImages.Noise(16, 16, 3, seed: 6).ToArray().Concat(new byte[256]).ToArray(), 16, 16, 4, 80, false), false),
-            ("tiny.png", ImageCodec.EncodePng(new ImageData(1, 1, 1, new byte[] { 7 })), true),
-            ("tiny.jpg", ImageCodec.EncodeJpeg(new ImageData(1, 1, 3, new byte[] { 1, 2, 3 })), false),
+            ("tiny.png", ImageCodec.EncodePng(new MLImage(1, 1, 1, new byte[] { 7 })), true),
+            ("tiny.jpg", ImageCodec.EncodeJpeg(new MLImage(1, 1, 3, new byte[] { 1, 2, 3 })), false),
         };
     }
 

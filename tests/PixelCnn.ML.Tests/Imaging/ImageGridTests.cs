@@ -1,3 +1,4 @@
+using PixelCnn.ML.Data;
 using PixelCnn.ML.Imaging;
 
 namespace PixelCnn.ML.Tests.Imaging;
@@ -5,7 +6,7 @@ namespace PixelCnn.ML.Tests.Imaging;
 [TestClass]
 public class ImageGridTests
 {
-    private static ImageData Flat(int w, int h, byte value) => new(w, h, 1, Enumerable.Repeat(value, w * h).ToArray());
+    private static MLImage Flat(int w, int h, byte value) => new(w, h, 1, Enumerable.Repeat(value, w * h).ToArray());
 
     [TestMethod]
     public void Tile_fills_rows_first_with_padding_between_and_around_cells()
@@ -32,7 +33,7 @@ public class ImageGridTests
     [TestMethod]
     public void Tile_shows_gray_images_as_rgb_next_to_rgb_ones()
     {
-        var rgb = new ImageData(1, 1, 3, new byte[] { 1, 2, 3 });
+        var rgb = new MLImage(1, 1, 3, new byte[] { 1, 2, 3 });
         var grid = ImageGrid.Tile(new[] { Flat(1, 1, 9), rgb }, padding: 0);
         CollectionAssert.AreEqual(new byte[] { 9, 9, 9, 1, 2, 3 }, grid.ToArray());
     }
@@ -47,7 +48,7 @@ public class ImageGridTests
     [TestMethod]
     public void Upscale_turns_each_pixel_into_a_block()
     {
-        var image = new ImageData(2, 1, 3, new byte[] { 1, 2, 3, 4, 5, 6 });
+        var image = new MLImage(2, 1, 3, new byte[] { 1, 2, 3, 4, 5, 6 });
         var big = ImageGrid.Upscale(image, 3);
         Assert.AreEqual((6, 3), (big.Width, big.Height));
         for (int y = 0; y < 3; y++)

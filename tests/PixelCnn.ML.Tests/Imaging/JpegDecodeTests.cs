@@ -1,3 +1,4 @@
+using PixelCnn.ML.Data;
 using PixelCnn.ML.Imaging;
 
 namespace PixelCnn.ML.Tests.Imaging;
@@ -5,7 +6,7 @@ namespace PixelCnn.ML.Tests.Imaging;
 [TestClass]
 public class JpegDecodeTests
 {
-    private static ImageData Decode(byte[] jpeg) => ImageCodec.Decode(jpeg, "test.jpg");
+    private static MLImage Decode(byte[] jpeg) => ImageCodec.Decode(jpeg, "test.jpg");
 
     [TestMethod]
     public void Rgb_jpeg_decodes_close_to_the_encoded_image()
@@ -64,7 +65,7 @@ public class JpegDecodeTests
     [TestMethod]
     public void Jpeg_wider_than_4096_pixels_is_rejected_with_its_size_and_the_limit()
     {
-        var jpeg = ImageCodec.EncodeJpeg(new ImageData(5000, 8, 1, new byte[40000]), quality: 50);
+        var jpeg = ImageCodec.EncodeJpeg(new MLImage(5000, 8, 1, new byte[40000]), quality: 50);
         var e = Assert.ThrowsException<InvalidImageException>(() => Decode(jpeg));
         Assert.AreEqual("image is 5000x8 pixels; the limit is 4096 per side", e.Reason);
     }

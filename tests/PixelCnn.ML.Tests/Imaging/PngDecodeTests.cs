@@ -1,3 +1,4 @@
+using PixelCnn.ML.Data;
 using PixelCnn.ML.Imaging;
 
 namespace PixelCnn.ML.Tests.Imaging;
@@ -5,14 +6,14 @@ namespace PixelCnn.ML.Tests.Imaging;
 [TestClass]
 public class PngDecodeTests
 {
-    private static ImageData Decode(byte[] png) => ImageCodec.Decode(png, "test.png");
+    private static MLImage Decode(byte[] png) => ImageCodec.Decode(png, "test.png");
 
     private static byte[] Ramp(int count, int seed) => Enumerable.Range(0, count).Select(i => (byte)((i * 37 + seed) % 256)).ToArray();
 
     [TestMethod]
     public void Gray_image_of_odd_size_round_trips_through_png()
     {
-        var image = new ImageData(7, 5, 1, Ramp(35, 3));
+        var image = new MLImage(7, 5, 1, Ramp(35, 3));
         var decoded = Decode(ImageCodec.EncodePng(image));
         Assert.IsTrue(decoded.PixelsEqual(image), $"decoded {decoded}");
     }
@@ -20,7 +21,7 @@ public class PngDecodeTests
     [TestMethod]
     public void Rgb_image_of_odd_size_round_trips_through_png()
     {
-        var image = new ImageData(13, 3, 3, Ramp(13 * 3 * 3, 11));
+        var image = new MLImage(13, 3, 3, Ramp(13 * 3 * 3, 11));
         var decoded = Decode(ImageCodec.EncodePng(image));
         Assert.IsTrue(decoded.PixelsEqual(image), $"decoded {decoded}");
     }
@@ -150,7 +151,7 @@ public class PngDecodeTests
     [TestMethod]
     public void Png_larger_than_the_callers_limit_is_rejected()
     {
-        var png = ImageCodec.EncodePng(new ImageData(40, 30, 1, new byte[1200]));
+        var png = ImageCodec.EncodePng(new MLImage(40, 30, 1, new byte[1200]));
         var e = Assert.ThrowsException<InvalidImageException>(() => ImageCodec.Decode(png, "big.png", maxSide: 32));
         Assert.AreEqual("image is 40x30 pixels; the limit is 32 per side", e.Reason);
     }
@@ -158,7 +159,7 @@ public class PngDecodeTests
     [TestMethod]
     public void Png_with_zero_height_is_rejected()
     {
-        var png = ImageCodec.EncodePng(new ImageData(3, 3, 1, new byte[9]));
+        var png = ImageCodec.EncodePng(new MLImage(3, 3, 1, new byte[9]));
         png[23] = 0; // IHDR height, low byte (3 -> 0)
         PngBuilder.FixCrc(png, 8, 13);
         var e = Assert.ThrowsException<InvalidImageException>(() => Decode(png));
@@ -168,7 +169,7 @@ public class PngDecodeTests
     [TestMethod]
     public void Png_cut_inside_the_image_data_is_rejected()
     {
-        var png = ImageCodec.EncodePng(new ImageData(16, 16, 3, Ramp(768, 1)));
+        var png = ImageCodec.EncodePng(new MLImage(16, 16, 3, Ramp(768, 1)));
         var idat = PngBuilder.Chunks(png).Single(c => c.Type == "IDAT");
         var e = Assert.ThrowsException<InvalidImageException>(() => Decode(png[..(idat.Offset + 8 + idat.Length / 2)]));
         StringAssert.StartsWith(e.Reason, "PNG: ");
@@ -177,7 +178,7 @@ public class PngDecodeTests
     [TestMethod]
     public void Png_missing_its_end_chunk_is_rejected()
     {
-        var png = ImageCodec.EncodePng(new ImageData(4, 4, 1, new byte[16]));
+        var png = ImageCodec.EncodePng(new MLImage(4, 4, 1, new byte[16]));
         var e = Assert.ThrowsException<InvalidImageException>(() => Decode(png[..^12]));
         Assert.AreEqual("PNG: file is truncated (read past the end of the data)", e.Reason);
     }

@@ -1,3 +1,4 @@
+using PixelCnn.ML.Data;
 using PixelCnn.ML.Imaging;
 
 namespace PixelCnn.ML.Tests.Imaging;
@@ -6,7 +7,7 @@ namespace PixelCnn.ML.Tests.Imaging;
 internal static class TestImages
 {
     /// <summary>A smooth image (gradients plus a soft disc): JPEG keeps it within a few levels.</summary>
-    public static ImageData Smooth(int width, int height, int channels)
+    public static MLImage Smooth(int width, int height, int channels)
     {
         var px = new byte[width * height * channels];
         for (int y = 0; y < height; y++)
@@ -20,18 +21,18 @@ internal static class TestImages
                     px[(y * width + x) * channels + c] = (byte)Math.Clamp(v, 0, 255);
                 }
             }
-        return new ImageData(width, height, channels, px);
+        return new MLImage(width, height, channels, px);
     }
 
     /// <summary>Noisy pixels from a fixed seed (worst case for compression; good fuzz seeds).</summary>
-    public static ImageData Noise(int width, int height, int channels, int seed)
+    public static MLImage Noise(int width, int height, int channels, int seed)
     {
         var px = new byte[width * height * channels];
         new Random(seed).NextBytes(px);
-        return new ImageData(width, height, channels, px);
+        return new MLImage(width, height, channels, px);
     }
 
-    public static int MaxAbsDifference(ImageData a, ImageData b)
+    public static int MaxAbsDifference(MLImage a, MLImage b)
     {
         var x = a.Pixels.Span;
         var y = b.Pixels.Span;

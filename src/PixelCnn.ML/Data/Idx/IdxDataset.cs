@@ -1,5 +1,3 @@
-using PixelCnn.ML.Imaging;
-
 namespace PixelCnn.ML.Data;
 
 /// <summary>Images and their labels from a pair of IDX files (MNIST layout).</summary>
@@ -38,13 +36,13 @@ public sealed class IdxDataset
     /// <summary>One class index per image.</summary>
     public byte[] Labels { get; }
 
-    /// <summary>Image <paramref name="index"/> as a gray <see cref="ImageData"/> (a copy).</summary>
-    public ImageData GetImage(int index)
+    /// <summary>Image <paramref name="index"/> as a gray <see cref="MLImage"/> (a copy).</summary>
+    public MLImage GetImage(int index)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
         int size = Rows * Columns;
-        return new ImageData(Columns, Rows, 1, Images.AsSpan(index * size, size));
+        return new MLImage(Columns, Rows, 1, Images.AsSpan(index * size, size));
     }
 
     /// <summary>Loads an images file and a labels file (each plain or gzip) and checks that their
