@@ -44,11 +44,11 @@ public static class ImageTransformsCatalog
     /// <param name="imageWidth">The new width.</param>
     /// <param name="imageHeight">The new height.</param>
     /// <param name="inputColumnName">The Image column to resize; null for <paramref name="outputColumnName"/>.</param>
-    /// <param name="resizing">Stretch (<see cref="ImageResizingEstimator.ResizingKind.Fill"/>, the default here; ML.NET's
-    /// default is IsoCrop), or keep the aspect ratio and crop (IsoCrop) or pad (IsoPad).</param>
+    /// <param name="resizing">Keep the aspect ratio and crop (<see cref="ImageResizingEstimator.ResizingKind.IsoCrop"/>, the
+    /// default, as in ML.NET) or pad (IsoPad), or stretch (Fill).</param>
     /// <param name="cropAnchor">What IsoCrop keeps.</param>
     public static ImageResizingEstimator ResizeImages(this TransformsCatalog catalog, string outputColumnName, int imageWidth, int imageHeight,
-        string? inputColumnName = null, ImageResizingEstimator.ResizingKind resizing = ImageResizingEstimator.ResizingKind.Fill,
+        string? inputColumnName = null, ImageResizingEstimator.ResizingKind resizing = ImageResizingEstimator.ResizingKind.IsoCrop,
         ImageResizingEstimator.Anchor cropAnchor = ImageResizingEstimator.Anchor.Center)
     {
         ArgumentNullException.ThrowIfNull(catalog);

@@ -30,7 +30,7 @@ namespace PixelCnn.ML.Transforms.Image;
 /// chosen by the <see cref="Anchor"/> (<see cref="ImageOps.ResizeIsoCrop"/>); <see cref="ResizingKind.IsoPad"/> keeps
 /// the aspect ratio, fits inside the new size and pads the rest with black, centred
 /// (<see cref="ImageOps.ResizeIsoPad"/>). An image already of the new size passes through unchanged.
-/// Deviation from ML.NET: the default is <see cref="ResizingKind.Fill"/> (ML.NET's is IsoCrop).
+/// The default is <see cref="ResizingKind.IsoCrop"/>, as in ML.NET.
 /// </remarks>
 public sealed class ImageResizingEstimator : TrivialEstimator<ImageResizingTransformer>
 {
@@ -71,7 +71,7 @@ public sealed class ImageResizingEstimator : TrivialEstimator<ImageResizingTrans
         /// <param name="resizing">How the image is fitted to the new size.</param>
         /// <param name="anchor">What <see cref="ResizingKind.IsoCrop"/> keeps.</param>
         public ColumnOptions(string name, int imageWidth, int imageHeight, string? inputColumnName = null,
-            ResizingKind resizing = ResizingKind.Fill, Anchor anchor = Anchor.Center)
+            ResizingKind resizing = ResizingKind.IsoCrop, Anchor anchor = Anchor.Center)
         {
             ArgumentException.ThrowIfNullOrEmpty(name);
             CheckSide(imageWidth, nameof(imageWidth));
