@@ -6,6 +6,8 @@ using PixelCnn.ML.Samples.Commands;
 var root = new RootCommand("PixelCnn.ML: exact-likelihood image models (Gated PixelCNN) on libtorch.")
 {
     InfoCommand.Create(),
+    TrainCommand.Create(),
+    ScoreCommand.Create(),
     BenchCommand.Create(),
     BenchCommand.CreateWorker(),
     GpuCheckCommand.Create(),

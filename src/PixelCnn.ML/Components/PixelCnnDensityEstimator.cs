@@ -66,6 +66,8 @@ public sealed class PixelCnnDensityTrainer : IEstimator<PixelCnnDensityTransform
         public int ScoreBatchSize = 256;
         public string? CheckpointPath;
         public int CheckpointEverySteps;
+        /// <summary>Continue the training run saved in this checkpoint (same data and options), exactly where it stopped.</summary>
+        public string? ResumeFrom;
         public IProgress<TrainingProgress>? Progress;
         public CancellationToken CancellationToken;
         /// <summary>Output column names.</summary>
@@ -127,7 +129,7 @@ public sealed class PixelCnnDensityTrainer : IEstimator<PixelCnnDensityTransform
         var trainer = new PixelCnnTrainer(config, new TrainingOptions
         {
             Epochs = _o.Epochs, MaxSteps = _o.MaxSteps, Seed = seed, Device = device, CheckpointPath = _o.CheckpointPath,
-            CheckpointEverySteps = _o.CheckpointEverySteps, EarlyStoppingPatience = validation is null ? 0 : _o.EarlyStoppingPatience,
+            CheckpointEverySteps = _o.CheckpointEverySteps, ResumeFrom = _o.ResumeFrom, EarlyStoppingPatience = validation is null ? 0 : _o.EarlyStoppingPatience,
             EvaluationBatchSize = _o.ScoreBatchSize,
         }, new ChannelLogger(ch));
         var result = trainer.Fit(train, validation, _o.Progress, _o.CancellationToken);
@@ -200,14 +202,32 @@ public sealed class PixelCnnDensityTransformer : ISavableTransformer, IDisposabl
                                     bool OutputBitsMap, int ScoreBatchSize, string BitsPerDimColumn, string ScoreColumn, string PredictedLabelColumn, string BitsMapColumn);
 
     private readonly Settings _s;
-    private readonly object _gate = new();
+    private readonly object _gate;
+    private readonly PixelCnnDensityTransformer? _owner;
     private bool _disposed;
 
     internal PixelCnnDensityTransformer(PixelCnnModel model, Settings settings)
     {
         Model = model;
         _s = settings;
+        _gate = new object();
     }
+
+    private PixelCnnDensityTransformer(PixelCnnDensityTransformer owner, Settings settings)
+    {
+        Model = owner.Model;
+        _s = settings;
+        _gate = owner._gate;
+        _owner = owner;
+    }
+
+    /// <summary>
+    /// A view of this scorer that also outputs the per-sub-pixel bits map column. It shares this transformer's model:
+    /// it is valid while this transformer is, and disposing it frees nothing.
+    /// </summary>
+    public PixelCnnDensityTransformer WithBitsMap(bool outputBitsMap = true) => new(_owner ?? this, _s with { OutputBitsMap = outputBitsMap });
+
+    private bool Disposed => _disposed || (_owner?._disposed ?? false);
 
     /// <summary>The trained PixelCNN (owned by this transformer).</summary>
     public PixelCnnModel Model { get; }
@@ -218,6 +238,7 @@ public sealed class PixelCnnDensityTransformer : ISavableTransformer, IDisposabl
     public string FeatureColumnName => _s.FeatureColumn;
     public ConditionColumn? Condition => _s.Condition;
     public ImageShape ImageShape => _s.Shape;
+    public bool OutputBitsMap => _s.OutputBitsMap;
 
     public bool IsRowToRowMapper => false;
 
@@ -229,7 +250,7 @@ public sealed class PixelCnnDensityTransformer : ISavableTransformer, IDisposabl
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(Disposed, this);
         var shape = PixelColumns.ResolveShape(input.Schema, _s.FeatureColumn, _s.Shape.Channels, _s.Shape.Height, _s.Shape.Width);
         if (_s.Condition is { } c)
         {
@@ -256,7 +277,7 @@ public sealed class PixelCnnDensityTransformer : ISavableTransformer, IDisposabl
 
     public void Save(ModelSaveContext ctx)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(Disposed, this);
         var o = ctx.Options;
         o["featureColumn"] = _s.FeatureColumn;
         o["condition"] = _s.Condition?.ToJson();
@@ -315,7 +336,7 @@ public sealed class PixelCnnDensityTransformer : ISavableTransformer, IDisposabl
         {
             if (_disposed) return;
             _disposed = true;
-            Model.Dispose();
+            if (_owner is null) Model.Dispose();
         }
     }
 
@@ -359,7 +380,7 @@ public sealed class PixelCnnDensityTransformer : ISavableTransformer, IDisposabl
             ScoreResult r;
             lock (_t._gate)
             {
-                ObjectDisposedException.ThrowIf(_t._disposed, _t);
+                ObjectDisposedException.ThrowIf(_t.Disposed, _t);
                 r = _t.Model.Score(batch, n, wantMap);
             }
             if (output.IsActive(s.BitsPerDimColumn))

@@ -1,0 +1,41 @@
+// The data a command reads, named on the command line:
+//   fashion-mnist[:train|test]   the built-in Fashion-MNIST (Debian package dataset-fashion-mnist)
+//   idx:IMAGES,LABELS            any MNIST-format pair of IDX files (gzip or plain)
+//   a folder                     images (PNG/JPEG), labelled by sub-folder, resized and converted
+// Each yields a data view whose "Pixels" column holds CHW pixels 0..255, and a "Source" text that
+// says where each row came from (file path or index).
+using PixelCnn.ML.Data;
+using PixelCnn.ML.Transforms.Image;
+
+namespace PixelCnn.ML.Samples.Commands;
+
+internal sealed record DataSource(IDataView Rows, string Description, bool IsFolder, string? Folder);
+
+internal static class DataSources
+{
+    public const string Help = "fashion-mnist[:train|test], idx:IMAGES,LABELS, or a folder of PNG/JPEG images (sub-folders = labels)";
+
+    public static DataSource Open(MLContext ml, string spec, int? take, int imageSize, bool grayscale, FashionMnistSplit defaultSplit = FashionMnistSplit.Train)
+    {
+        if (spec.StartsWith("fashion-mnist", StringComparison.OrdinalIgnoreCase))
+        {
+            var split = spec.Contains(':') ? Enum.Parse<FashionMnistSplit>(spec.Split(':', 2)[1], ignoreCase: true) : defaultSplit;
+            return new DataSource(ml.Data.LoadFashionMnist(split, take), $"Fashion-MNIST {split.ToString().ToLowerInvariant()}", false, null);
+        }
+        if (spec.StartsWith("idx:", StringComparison.OrdinalIgnoreCase))
+        {
+            var parts = spec[4..].Split(',', 2);
+            if (parts.Length != 2) throw new ArgumentException($"--data {spec}: expected idx:IMAGES,LABELS");
+            return new DataSource(ml.Data.LoadFromIdx(parts[0], parts[1], take), $"IDX {parts[0]}", false, null);
+        }
+        if (!Directory.Exists(spec)) throw new DirectoryNotFoundException($"--data {spec}: no such folder (expected {Help})");
+        IDataView files = ml.Data.LoadImagesFromFolder(spec, useFolderNameAsLabel: true);
+        if (take is { } t) files = ml.Data.TakeRows(files, t);
+        var pixels = ml.Transforms.LoadImages("Image", null, "ImagePath")
+            .Append(ml.Transforms.ResizeImages("Image", imageSize, imageSize))
+            .Append(ml.Transforms.ExtractPixels("Pixels", "Image",
+                colorsToExtract: grayscale ? ImagePixelExtractingEstimator.ColorBits.Grayscale : ImagePixelExtractingEstimator.ColorBits.Rgb))
+            .Fit(files).Transform(files);
+        return new DataSource(pixels, $"folder {spec}", true, spec);
+    }
+}
