@@ -8,6 +8,7 @@ var root = new RootCommand("PixelCnn.ML: exact-likelihood image models (Gated Pi
     InfoCommand.Create(),
     TrainCommand.Create(),
     ScoreCommand.Create(),
+    ExampleCommand.Create(),
     BenchCommand.Create(),
     BenchCommand.CreateWorker(),
     GpuCheckCommand.Create(),
