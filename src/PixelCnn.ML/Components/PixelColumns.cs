@@ -202,6 +202,40 @@ internal static class PixelColumns
                                              $"{(c.Kind == ConditionKind.Key ? index + 1 : index)} is outside the model's {c.Size} classes" +
                                              (c.Kind == ConditionKind.Key && index < 0 ? " (missing key)" : "") + ".");
 
+    /// <summary>Checks a fitted component's condition column against the input schema (type and size).</summary>
+    public static void CheckCondition(DataViewSchema schema, ConditionColumn c)
+    {
+        var col = SchemaErrors.Find(schema, "condition", c.Name);
+        bool ok = c.Kind switch
+        {
+            ConditionKind.Vector => col.Type is VectorDataViewType { ItemType: var it, Size: var sz } && it == NumberDataViewType.Single && sz == c.Size,
+            ConditionKind.Key => col.Type is KeyDataViewType k && (long)k.Count == c.Size,
+            _ => col.Type == NumberDataViewType.UInt32 || col.Type == NumberDataViewType.Int32 || col.Type == NumberDataViewType.Int64 || col.Type == NumberDataViewType.Single,
+        };
+        if (!ok)
+            throw SchemaErrors.Mismatch("condition", c.Name, c.Kind switch
+            {
+                ConditionKind.Vector => $"Vector<Single, {c.Size}>",
+                ConditionKind.Key => $"Key<UInt32, 0-{c.Size - 1}>",
+                _ => "an integer class index",
+            }, col.Type.ToString());
+    }
+
+    /// <summary>One batch of input rows as an ImageDataset (pixels checked, conditions one-hot or copied).</summary>
+    public static ImageDataset Batch(BatchMapperInput input, string pixelColumn, ImageShape shape, ConditionColumn? condition)
+    {
+        int n = input.Count;
+        var bytes = new byte[n * shape.Size];
+        ToBytes(input.GetVectorBlock<float>(pixelColumn), bytes, pixelColumn, input.FirstPosition, shape.Size);
+        float[]? h = null;
+        if (condition is not null)
+        {
+            h = new float[n * condition.Size];
+            ConditionBatch(input, condition, h, input.FirstPosition);
+        }
+        return new ImageDataset(shape.Channels, shape.Height, shape.Width, bytes, h, condition?.Size ?? 0);
+    }
+
     /// <summary>Reads the pixel (and condition) columns of a whole data view into memory for training.</summary>
     public static ImageDataset Materialize(IDataView data, string pixelColumn, ImageShape shape, ConditionColumn? condition,
                                            CancellationToken cancellationToken = default)
@@ -239,15 +273,9 @@ internal static class PixelColumns
 
         public void MapBatch(BatchMapperInput input, BatchMapperOutput output)
         {
-            var bytes = new byte[input.Count * shape.Size];
-            ToBytes(input.GetVectorBlock<float>(pixelColumn), bytes, pixelColumn, input.FirstPosition, shape.Size);
-            Pixels.AddRange(bytes);
-            if (condition is not null)
-            {
-                var h = new float[input.Count * condition.Size];
-                ConditionBatch(input, condition, h, input.FirstPosition);
-                Conditions.AddRange(h);
-            }
+            var batch = Batch(input, pixelColumn, shape, condition);
+            Pixels.AddRange(batch.Pixels);
+            if (batch.Conditions is not null) Conditions.AddRange(batch.Conditions);
         }
     }
 }

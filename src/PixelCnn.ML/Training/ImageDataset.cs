@@ -57,6 +57,20 @@ public sealed class ImageDataset
         return new ImageDataset(Channels, Height, Width, px, cond, ConditionSize);
     }
 
+    /// <summary>The given rows, in that order, as a new dataset (copies).</summary>
+    public ImageDataset Take(ReadOnlySpan<int> rows)
+    {
+        var px = new byte[rows.Length * ImageSize];
+        float[]? cond = Conditions is null ? null : new float[rows.Length * ConditionSize];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if ((uint)rows[i] >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(rows), $"row {rows[i]} outside 0..{Count - 1}");
+            Pixels.AsSpan(rows[i] * ImageSize, ImageSize).CopyTo(px.AsSpan(i * ImageSize));
+            Conditions?.AsSpan(rows[i] * ConditionSize, ConditionSize).CopyTo(cond.AsSpan(i * ConditionSize));
+        }
+        return new ImageDataset(Channels, Height, Width, px, cond, ConditionSize);
+    }
+
     /// <summary>Images (float 0..255, [B, C, H, W]) and conditions ([B, D] or null) of the given rows, on <paramref name="device"/>.</summary>
     public (Tensor x, Tensor? h) GetBatch(ReadOnlySpan<int> rows, Device device)
     {
