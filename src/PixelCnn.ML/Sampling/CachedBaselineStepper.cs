@@ -41,7 +41,8 @@ internal sealed class CachedBaselineStepper : SubPixelStepper
     private readonly bool _spatial;
     private (int i, int j, int c) _evaluated = (-1, -1, -1);
 
-    public CachedBaselineStepper(PixelCnnBaseline network, Device device, int batch, Tensor? conditions) : base(network, device, batch)
+    public CachedBaselineStepper(PixelCnnBaseline network, Device device, int batch, Tensor? conditions, bool directWrites)
+        : base(network, device, batch, directWrites)
     {
         var cfg = Config;
         int p = cfg.HiddenChannels;
@@ -65,7 +66,7 @@ internal sealed class CachedBaselineStepper : SubPixelStepper
             {
                 Pad = pad,
                 Rows = Keep(zeros([batch, cin, pad + cfg.Height, cfg.Width + 2 * pad], device: device)),
-                Input = Keep(new RowBuffer(batch, cfg.Width, pad, cin, device)),
+                Input = Keep(new RowBuffer(batch, cfg.Width, pad, cin, device, directWrites)),
                 WeightAbove = Keep(weight.narrow(2, 0, pad).contiguous()),
                 WeightRowT = Keep(weight.select(2, pad).narrow(2, 0, pad + 1).permute(0, 2, 1).reshape(p, (pad + 1) * cin).transpose(0, 1).contiguous()),
                 Const = Keep(constant),

@@ -52,7 +52,8 @@ internal sealed class CachedGatedStepper : SubPixelStepper
     private readonly bool _spatial;
     private (int i, int j, int c) _evaluated = (-1, -1, -1);
 
-    public CachedGatedStepper(GatedPixelCnn network, Device device, int batch, Tensor? conditions) : base(network, device, batch)
+    public CachedGatedStepper(GatedPixelCnn network, Device device, int batch, Tensor? conditions, bool directWrites)
+        : base(network, device, batch, directWrites)
     {
         var cfg = Config;
         int p = _p = cfg.HiddenChannels, half = _half = cfg.KernelSize / 2, w = _width = cfg.Width;
@@ -75,7 +76,7 @@ internal sealed class CachedGatedStepper : SubPixelStepper
             {
                 Block = block,
                 VInput = Keep(zeros([batch, cin, half + cfg.Height, w + 2 * half], device: device)),
-                HInput = Keep(new RowBuffer(batch, w, half, cin, device)),
+                HInput = Keep(new RowBuffer(batch, w, half, cin, device, directWrites)),
                 HWeightT = Keep(hWeight.permute(0, 2, 3, 1).reshape(2 * p, (half + 1) * cin).transpose(0, 1).contiguous()),
                 ResidualT = block.HRes is null ? null : Keep(Augmented(block.HRes, p)),
                 SkipT = block.HSkip is null ? null : Keep(Augmented(block.HSkip, p)),

@@ -14,12 +14,12 @@ internal sealed class NaiveStepper : SubPixelStepper
     private readonly int _p;
     private Tensor? _parameters;
 
-    public NaiveStepper(PixelCnnNetwork network, Device device, int batch, Tensor? conditions) : base(network, device, batch)
+    public NaiveStepper(PixelCnnNetwork network, Device device, int batch, Tensor? conditions, bool directWrites) : base(network, device, batch, directWrites)
     {
         var c = Config;
         _x = Keep(zeros([batch, c.Channels, c.Height, c.Width], device: device));
         _conditions = conditions;
-        _writer = new HostWriter(_x);
+        _writer = new HostWriter(_x, directWrites);
         _p = network.Head.ParametersPerChannel;
     }
 

@@ -186,6 +186,12 @@ public static class PixelCnnSampler
         var logProbs = new float[(long)count * SubPixelDraw.Values];
         var scratch = new double[SubPixelDraw.Values];
         double temperature = options.Temperature;
+        if (knownSubpixels >= dims)
+        {
+            for (long k = 0; k < output.Length; k++) output[k] = (byte)known![k];
+            progress?.Report(height);
+            return output;
+        }
         bool wasTraining = network.training;
         network.eval();
         try

@@ -14,11 +14,12 @@ internal sealed unsafe class HostWriter
     private readonly float* _data;
     private readonly int _batch;
 
-    public HostWriter(Tensor target)
+    /// <param name="direct">Write through memory when the tensor is on the CPU (tests turn it off to run the copy path of other devices).</param>
+    public HostWriter(Tensor target, bool direct = true)
     {
         _target = target;
         _batch = checked((int)target.size(0));
-        if (target.device.type == DeviceType.CPU)
+        if (direct && target.device.type == DeviceType.CPU)
         {
             // AsSpan checks dtype and contiguity; the memory is native (nothing to pin) and the
             // tensor is never resized while the writer lives.
@@ -53,7 +54,7 @@ internal sealed class RowBuffer : IDisposable
     private readonly HostWriter _writer;
     private readonly int _width, _pad, _channels;
 
-    public RowBuffer(int batch, int width, int pad, int channels, Device device)
+    public RowBuffer(int batch, int width, int pad, int channels, Device device, bool directWrites)
     {
         (_width, _pad, _channels) = (width, pad, channels);
         Data = zeros([batch, width + pad, channels], device: device).DetachFromDisposeScope();
@@ -65,7 +66,7 @@ internal sealed class RowBuffer : IDisposable
             Window[j] = Own(narrowed.view(batch, (long)(pad + 1) * channels));
             Slot[j] = Own(Data.select(1, pad + j));
         }
-        _writer = new HostWriter(Data);
+        _writer = new HostWriter(Data, directWrites);
     }
 
     public Tensor Data { get; }

@@ -12,8 +12,9 @@ internal abstract class SubPixelStepper : IDisposable
     private readonly List<Tensor> _owned = [];
     private readonly List<IDisposable> _parts = [];
 
-    protected SubPixelStepper(PixelCnnNetwork network, Device device, int batch)
+    protected SubPixelStepper(PixelCnnNetwork network, Device device, int batch, bool directWrites)
     {
+        DirectWrites = directWrites;
         Network = network;
         Config = network.Config;
         Device = device;
@@ -24,6 +25,8 @@ internal abstract class SubPixelStepper : IDisposable
     public PixelCnnConfig Config { get; }
     public Device Device { get; }
     public int Batch { get; }
+    /// <summary>Whether values may be written straight into CPU tensor memory (false: by tensor copies, as on other devices).</summary>
+    public bool DirectWrites { get; }
 
     /// <summary>Called before the first sub-pixel of row <paramref name="i"/>; every earlier row is set.</summary>
     public abstract void BeginRow(int i);
@@ -43,13 +46,14 @@ internal abstract class SubPixelStepper : IDisposable
     /// <summary>Called after the last pixel of row <paramref name="i"/>.</summary>
     public virtual void EndRow(int i) { }
 
-    public static SubPixelStepper Create(SamplerKind kind, PixelCnnNetwork network, Device device, int batch, Tensor? conditions) => kind switch
+    public static SubPixelStepper Create(SamplerKind kind, PixelCnnNetwork network, Device device, int batch, Tensor? conditions,
+                                         bool directWrites = true) => kind switch
     {
-        SamplerKind.Naive => new NaiveStepper(network, device, batch, conditions),
+        SamplerKind.Naive => new NaiveStepper(network, device, batch, conditions, directWrites),
         SamplerKind.Cached => network switch
         {
-            GatedPixelCnn gated => new CachedGatedStepper(gated, device, batch, conditions),
-            PixelCnnBaseline baseline => new CachedBaselineStepper(baseline, device, batch, conditions),
+            GatedPixelCnn gated => new CachedGatedStepper(gated, device, batch, conditions, directWrites),
+            PixelCnnBaseline baseline => new CachedBaselineStepper(baseline, device, batch, conditions, directWrites),
             _ => throw new NotSupportedException($"no cached sampler for {network.GetType().Name}; use {nameof(SamplerKind)}.{nameof(SamplerKind.Naive)}"),
         },
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown sampler kind"),

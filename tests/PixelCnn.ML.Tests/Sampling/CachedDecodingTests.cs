@@ -16,11 +16,12 @@ public class CachedDecodingTests
     public static IEnumerable<object[]> Variants() => SamplingModels.Variants();
 
     /// <summary>
-    /// Runs the cached stepper over <paramref name="x"/>, asking for parameters from sub-pixel
+    /// Runs a stepper (the cached one unless told) over <paramref name="x"/>, asking for parameters from sub-pixel
     /// <paramref name="firstAsked"/> on (the earlier ones are only set), and checks each against
     /// <paramref name="full"/> [B, C·P, H, W]. Returns how many sub-pixels were compared.
     /// </summary>
-    private static int CompareTeacherForced(PixelCnnNetwork net, Tensor x, Tensor? h, long firstAsked)
+    private static int CompareTeacherForced(PixelCnnNetwork net, Tensor x, Tensor? h, long firstAsked, bool directWrites = true,
+                                            SamplerKind kind = SamplerKind.Cached)
     {
         var c = net.Config;
         int C = c.Channels, H = c.Height, W = c.Width, P = net.Head.ParametersPerChannel, B = (int)x.size(0);
@@ -30,7 +31,7 @@ public class CachedDecodingTests
         var xs = x.data<float>();
         var values = new float[B];
         int compared = 0;
-        using var stepper = SubPixelStepper.Create(SamplerKind.Cached, net, Device.CPU, B, h);
+        using var stepper = SubPixelStepper.Create(kind, net, Device.CPU, B, h, directWrites);
         for (int i = 0; i < H; i++)
         {
             stepper.BeginRow(i);
@@ -104,5 +105,18 @@ public class CachedDecodingTests
         using var x = SamplingModels.Images(config);
         using var h = SamplingModels.Conditions(config);
         Assert.AreEqual(config.Dimensions, CompareTeacherForced(model.Network, x, h, 0));
+    }
+
+    [TestMethod]
+    [DataRow(PixelCnnArchitecture.GatedPixelCnn, SamplerKind.Cached)]
+    [DataRow(PixelCnnArchitecture.PixelCnn, SamplerKind.Cached)]
+    [DataRow(PixelCnnArchitecture.GatedPixelCnn, SamplerKind.Naive)]
+    public void Parameters_are_exact_when_values_are_set_by_tensor_copies_as_on_other_devices(PixelCnnArchitecture arch, SamplerKind kind)
+    {
+        var config = SamplingModels.Config(arch, 3, ConditioningKind.Global, OutputDistribution.Softmax256);
+        using var model = SamplingModels.Model(config);
+        using var x = SamplingModels.Images(config);
+        using var h = SamplingModels.Conditions(config);
+        Assert.AreEqual(config.Dimensions, CompareTeacherForced(model.Network, x, h, 0, directWrites: false, kind));
     }
 }
