@@ -44,6 +44,17 @@ public sealed class GatedBlock : nn.Module
         }
     }
 
+    // The parts, for the cached sampler (Sampling/CachedGatedStepper.cs), which evaluates this same
+    // math one row (vertical stack) or one pixel (horizontal stack) at a time.
+    internal int HiddenChannels => _p;
+    internal MaskedConv2d VConv => v_conv;
+    internal MaskedConv2d HConv => h_conv;
+    internal MaskedConv2d VToH => v_to_h;
+    internal MaskedConv2d? HRes => h_res;
+    internal MaskedConv2d? HSkip => h_skip;
+    internal LayerCondition? CondV => cond_v;
+    internal LayerCondition? CondH => cond_h;
+
     /// <summary>One block. <paramref name="condition"/> is h (global) or s = m(h) (spatial).</summary>
     public (Tensor v, Tensor h, Tensor? skip) forward(Tensor v, Tensor h, Tensor? condition)
     {
@@ -82,6 +93,10 @@ public sealed class GatedPixelCnn : PixelCnnNetwork
         for (int l = 0; l < config.Layers; l++) blocks.Add(new GatedBlock(config, l == 0, generator));
         head = register_module("head", new OutputStack(config, config.HiddenChannels, Head.ParametersPerChannel, generator));
     }
+
+    internal IReadOnlyList<GatedBlock> Blocks => blocks;
+    internal SpatialConditionNet? CondNet => cond_net;
+    internal OutputStack OutputLayers => head;
 
     public override Tensor forward(Tensor x, Tensor? h = null)
     {

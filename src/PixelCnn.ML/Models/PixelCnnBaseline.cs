@@ -40,6 +40,14 @@ public sealed class PixelCnnBaseline : PixelCnnNetwork
         head = register_module("head", new OutputStack(c, p, Head.ParametersPerChannel, g));
     }
 
+    // The parts, for the cached sampler (Sampling/CachedBaselineStepper.cs).
+    internal MaskedConv2d InputConv => input_conv;
+    internal IReadOnlyList<MaskedConv2d> Layers => layers;
+    internal LayerCondition? InputCondition => input_condition;
+    internal IReadOnlyList<LayerCondition>? Conditions => conditions;
+    internal SpatialConditionNet? CondNet => cond_net;
+    internal OutputStack OutputLayers => head;
+
     public override Tensor forward(Tensor x, Tensor? h = null)
     {
         CheckInputs(x, h);

@@ -53,7 +53,7 @@ public abstract class PixelCnnNetwork : nn.Module
     };
 
     /// <summary>Maps pixel values 0..255 to [-1, 1], the scale every network works in.</summary>
-    protected static Tensor Scale(Tensor x) => x / 127.5 - 1.0;
+    protected internal static Tensor Scale(Tensor x) => x / 127.5 - 1.0;
 
     /// <summary>True for networks that derive h themselves (the autoencoder).</summary>
     protected virtual bool ExternalConditionNotAccepted => false;
@@ -78,7 +78,7 @@ public abstract class PixelCnnNetwork : nn.Module
     }
 
     /// <summary>The 1x1 output head: ReLU → 1x1 (to OutputHiddenChannels) → ReLU → 1x1 (to C·P), colour-masked.</summary>
-    protected sealed class OutputStack : nn.Module
+    protected internal sealed class OutputStack : nn.Module
     {
         private readonly MaskedConv2d hidden, output;
 
@@ -89,6 +89,9 @@ public abstract class PixelCnnNetwork : nn.Module
             hidden = register_module("hidden", MaskedConv2d.Pointwise(inGroups, hidGroups, MaskType.B, g));
             output = register_module("out", MaskedConv2d.Pointwise(hidGroups, ColourMasks.BlockGroups(c.Channels, parametersPerChannel), MaskType.B, g));
         }
+
+        internal MaskedConv2d Hidden => hidden;
+        internal MaskedConv2d Output => output;
 
         public Tensor forward(Tensor features)
         {

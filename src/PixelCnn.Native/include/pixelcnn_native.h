@@ -178,6 +178,14 @@ PCN_API pcn_status pcn_rmsprop_step(pcn_tensor** params, pcn_tensor** square_avg
 /* total 2-norm of all grads; scales grads by max_norm/(norm+1e-6) when above max_norm (max_norm<=0: no clip) */
 PCN_API pcn_status pcn_clip_grad_norm(pcn_tensor** params, int32_t n, double max_norm, double* total_norm);
 
+/* ---- linear algebra (linear_algebra.cpp) ----------------------------------------------------
+ * beta*self + alpha*(m1 @ m2). With out == NULL the result is a new tensor in *result. Otherwise it
+ * is written into out, which must already have the result's shape [n, p] (it may be a strided view
+ * of a larger buffer, or self itself for the in-place form) and *result, when given, is set to
+ * NULL. self broadcasts to [n, p]; beta == 0 ignores self (NaN in it does not propagate). */
+PCN_API pcn_status pcn_addmm(pcn_tensor* out, pcn_tensor* self, pcn_tensor* m1, pcn_tensor* m2, double beta, double alpha,
+                             pcn_tensor** result);
+
 /* ---- images (image_codec.cpp) -------------------------------------------------------------
  * Decoders for untrusted files: libpng (classic API, errors contained inside the shim) and
  * TurboJPEG 2.1. The format is sniffed from the magic bytes. Output is always 8-bit, HWC,

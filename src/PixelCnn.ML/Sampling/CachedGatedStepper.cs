@@ -1,0 +1,180 @@
+// Fast (cached) decoding of the Gated PixelCNN, in the manner of Fast PixelCNN++ (Ramachandran et
+// al., 2017). The vertical stack at row r depends on rows <= r only, and the horizontal stack sees
+// it through v_to_h one row down, so:
+//  - once per row i, after row i−1 is complete, each block computes its vertical stack for row
+//    i−1 (a (k/2+1) x k convolution over the cached rows i−1−k/2 .. i−1 of its vertical input, all
+//    columns), stores the gated result as the next block's vertical input, and folds
+//    v_to_h(v_pre[i−1]) + h_conv bias + the conditioning bias into a per-column "row bias";
+//  - per sub-pixel, each block computes its horizontal stack at one pixel only: one matrix
+//    product of the cached window of k/2+1 columns of its horizontal input (with the row bias as
+//    the addend), the gate in place, and the residual / skip 1x1s as matrix products with the
+//    bias folded in as an extra row; then the 1x1 head at that pixel, for the current channel only.
+// With colour, the pixel's horizontal stack is re-run for each channel as the earlier ones are
+// set; the masks make the run for the last channel final for every colour group.
+// Everything a step touches is preallocated, and the views a step needs are created up front.
+using PixelCnn.ML.Models;
+using PixelCnn.ML.Torch;
+using static PixelCnn.ML.Torch.torch;
+
+namespace PixelCnn.ML.Sampling;
+
+internal sealed class CachedGatedStepper : SubPixelStepper
+{
+    private sealed class Layer
+    {
+        public required GatedBlock Block;
+        /// <summary>[B, Cin, k/2 + H, k/2 + W + k/2]: the block's vertical input, zero-padded above and at the sides.</summary>
+        public required Tensor VInput;
+        /// <summary>The block's horizontal input along the current row.</summary>
+        public required RowBuffer HInput;
+        /// <summary>[(k/2+1)·Cin, 2p]: the masked h_conv taps, ordered like a RowBuffer window.</summary>
+        public required Tensor HWeightT;
+        /// <summary>[1 + p, p]: bias row then the transposed masked 1x1 (h_res / h_skip), for [1, g] @ W.</summary>
+        public Tensor? ResidualT, SkipT;
+        /// <summary>cond_v(h or s): [B, 2p, 1, 1] or [B, 2p, H, W].</summary>
+        public Tensor? CondV;
+        /// <summary>h_conv bias + cond_h(h or s): [1 or B, 2p, 1 or H, 1 or W].</summary>
+        public required Tensor HConst;
+        /// <summary>[W, B, 2p]: the part of h_pre that does not depend on the current row, per column.</summary>
+        public required Tensor RowBias;
+        public required Tensor[] RowBiasAt;
+        /// <summary>[B, 1 + 2p]: a constant 1, then h_pre; gated in place into GA, so GAug = [1, g].</summary>
+        public required Tensor G, GPre, GA, GB, GAug;
+    }
+
+    private readonly Layer[] _layers;
+    private readonly HeadStep _head;
+    private readonly Tensor? _skip;
+    private readonly Tensor _final;
+    private readonly float[] _scaled;
+    private readonly float[] _buffer;
+    private readonly int _p, _half, _width;
+    private readonly bool _spatial;
+    private (int i, int j, int c) _evaluated = (-1, -1, -1);
+
+    public CachedGatedStepper(GatedPixelCnn network, Device device, int batch, Tensor? conditions, bool directWrites)
+        : base(network, device, batch, directWrites)
+    {
+        var cfg = Config;
+        int p = _p = cfg.HiddenChannels, half = _half = cfg.KernelSize / 2, w = _width = cfg.Width;
+        _spatial = cfg.Conditioning == ConditioningKind.Spatial;
+        _scaled = ScaledValues();
+        _buffer = new float[batch];
+        using var scope = NewDisposeScope();
+        var condition = LayerConditionInput(network.CondNet, conditions);
+        _layers = new Layer[cfg.Layers];
+        for (int l = 0; l < cfg.Layers; l++)
+        {
+            var block = network.Blocks[l];
+            int cin = l == 0 ? cfg.Channels : p;
+            var hWeight = block.HConv.EffectiveWeight(); // [2p, Cin, 1, half + 1]
+            var g = Keep(ones([batch, 1 + 2 * p], device: device));
+            var hConst = block.HConv.bias.view(1, 2 * p, 1, 1);
+            if (block.CondH is not null) hConst = hConst + block.CondH.forward(condition!);
+            var rowBias = Keep(zeros([w, batch, 2 * p], device: device));
+            _layers[l] = new Layer
+            {
+                Block = block,
+                VInput = Keep(zeros([batch, cin, half + cfg.Height, w + 2 * half], device: device)),
+                HInput = Keep(new RowBuffer(batch, w, half, cin, device, directWrites)),
+                HWeightT = Keep(hWeight.permute(0, 2, 3, 1).reshape(2 * p, (half + 1) * cin).transpose(0, 1).contiguous()),
+                ResidualT = block.HRes is null ? null : Keep(Augmented(block.HRes, p)),
+                SkipT = block.HSkip is null ? null : Keep(Augmented(block.HSkip, p)),
+                CondV = block.CondV is null ? null : Keep(block.CondV.forward(condition!)),
+                HConst = Keep(hConst),
+                RowBias = rowBias,
+                RowBiasAt = Enumerable.Range(0, w).Select(j => Keep(rowBias.select(0, j))).ToArray(),
+                G = g,
+                GPre = Keep(g.narrow(1, 1, 2 * p)),
+                GA = Keep(g.narrow(1, 1, p)),
+                GB = Keep(g.narrow(1, 1 + p, p)),
+                GAug = Keep(g.narrow(1, 0, 1 + p)),
+            };
+        }
+        _skip = cfg.SkipConnections ? Keep(zeros([batch, p], device: device)) : null;
+        _final = Keep(zeros([batch, p], device: device));
+        _head = Keep(new HeadStep(network.OutputLayers, p, cfg.Channels, network.Head.ParametersPerChannel, batch, device));
+    }
+
+    /// <summary>[1 + p, p]: the bias as the first row, then the masked weight transposed.</summary>
+    internal static Tensor Augmented(MaskedConv2d pointwise, int p)
+    {
+        using var scope = NewDisposeScope();
+        var weight = pointwise.EffectiveWeight().view(p, p).transpose(0, 1);
+        return cat([pointwise.bias.view(1, p), weight], 0).contiguous().MoveToOuterDisposeScope();
+    }
+
+    public override void BeginRow(int i)
+    {
+        using var scope = NewDisposeScope();
+        int p = _p, half = _half;
+        for (int l = 0; l < _layers.Length; l++)
+        {
+            var layer = _layers[l];
+            var block = layer.Block;
+            Tensor link;
+            if (i == 0)
+            {
+                // The link sees the row above through a zero shift: only v_to_h's bias remains.
+                link = block.VToH.bias.view(1, 2 * p, 1, 1);
+            }
+            else
+            {
+                // Vertical stack of row i−1 from its cached input rows i−1−k/2 .. i−1 (padded index i−1 ..).
+                var vPre = nn.functional.conv2d(layer.VInput.narrow(2, i - 1, half + 1), block.VConv.weight, block.VConv.bias);
+                link = nn.functional.conv2d(vPre, block.VToH.weight, block.VToH.bias);
+                if (l + 1 < _layers.Length)
+                {
+                    var pre = layer.CondV is null ? vPre : vPre + Row(layer.CondV, _spatial, i - 1);
+                    var gated = pre.narrow(1, 0, p).tanh() * pre.narrow(1, p, p).sigmoid();
+                    _layers[l + 1].VInput.narrow(2, half + i - 1, 1).narrow(3, half, _width).copy_(gated);
+                }
+            }
+            var bias = (link + Row(layer.HConst, _spatial, i)).expand(Batch, 2 * p, 1, _width);
+            layer.RowBias.copy_(bias.permute(3, 0, 1, 2).squeeze(3));
+        }
+    }
+
+    public override Tensor Parameters(int i, int j, int c)
+    {
+        RunHorizontal(j);
+        _evaluated = (i, j, c);
+        return _head.Run(_skip ?? _final, c);
+    }
+
+    /// <summary>The horizontal stack of every block at column j of the current row.</summary>
+    private void RunHorizontal(int j)
+    {
+        int last = _layers.Length - 1;
+        for (int l = 0; l <= last; l++)
+        {
+            var layer = _layers[l];
+            addmm(layer.RowBiasAt[j], layer.HInput.Window[j], layer.HWeightT, layer.GPre);
+            layer.GA.tanh_();
+            layer.GB.sigmoid_();
+            layer.GA.mul_(layer.GB);
+            if (l < last || _skip is null)
+            {
+                var next = l < last ? _layers[l + 1].HInput.Slot[j] : _final;
+                if (layer.ResidualT is null) next.copy_(layer.GA);
+                else addmm(layer.HInput.Slot[j], layer.GAug, layer.ResidualT, next);
+            }
+            if (_skip is not null) addmm(_skip, layer.GAug, layer.SkipT!, _skip, beta: l == 0 ? 0 : 1);
+        }
+    }
+
+    public override void Set(int i, int j, int c, ReadOnlySpan<float> values)
+    {
+        for (int b = 0; b < Batch; b++) _buffer[b] = _scaled[(int)values[b]];
+        _layers[0].HInput.Write(j, c, _buffer);
+    }
+
+    public override void EndPixel(int i, int j)
+    {
+        // Every colour group of a pixel's features is final once the stack has run with all but
+        // the last channel set; a fully known pixel has not run at all yet.
+        if (_evaluated != (i, j, Config.Channels - 1)) RunHorizontal(j);
+    }
+
+    public override void EndRow(int i) => _layers[0].HInput.CopyInto(_layers[0].VInput, _half + i, _half);
+}

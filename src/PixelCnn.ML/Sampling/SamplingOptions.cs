@@ -1,0 +1,42 @@
+// What a caller chooses about drawing images from a PixelCNN: the randomness (seed, temperature)
+// and which of the two equivalent decoders does the work.
+namespace PixelCnn.ML.Sampling;
+
+/// <summary>How the distribution of each sub-pixel is computed during sampling.</summary>
+public enum SamplerKind
+{
+    /// <summary>
+    /// Fast PixelCNN++-style decoding: per-layer caches so each step computes only what the new
+    /// sub-pixel changes (the default; the same images as <see cref="Naive"/> for the same seed).
+    /// </summary>
+    Cached,
+    /// <summary>One full forward pass of the network per sub-pixel: the reference the cached decoder is checked against.</summary>
+    Naive,
+}
+
+/// <summary>Options of <see cref="PixelCnnSampler"/>.</summary>
+public sealed class SamplingOptions
+{
+    /// <summary>
+    /// Divides every log-probability before drawing: 1 samples the model, values below 1 sharpen
+    /// the distributions towards their modes, 0 takes the most likely value (argmax decoding).
+    /// </summary>
+    public double Temperature = 1.0;
+
+    /// <summary>
+    /// Seed of the random draws. The same seed, model, conditions and image count give the same
+    /// images on the same device and thread count (see docs/sampling.md for the exact rule).
+    /// </summary>
+    public ulong Seed;
+
+    /// <summary>The decoder; both give the same images for the same seed.</summary>
+    public SamplerKind Kind = SamplerKind.Cached;
+
+    internal void Validate()
+    {
+        if (!(Temperature >= 0) || !double.IsFinite(Temperature))
+            throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, $"{nameof(Temperature)} must be a finite number >= 0 (0 = argmax decoding)");
+        if (!Enum.IsDefined(Kind))
+            throw new ArgumentOutOfRangeException(nameof(Kind), Kind, $"unknown {nameof(Kind)}");
+    }
+}

@@ -1,0 +1,61 @@
+// Interpolation between two conditions: a linear path, every image drawn with the same uniforms.
+using PixelCnn.ML.Models;
+using PixelCnn.ML.Sampling;
+using PixelCnn.ML.Torch;
+using static PixelCnn.ML.Torch.torch;
+
+namespace PixelCnn.ML.Tests.Sampling;
+
+[TestClass]
+public class InterpolationTests
+{
+    [TestMethod]
+    public void The_path_runs_linearly_from_the_first_condition_to_the_second()
+    {
+        using var scope = NewDisposeScope();
+        var path = PixelCnnSampler.InterpolationPath(tensor(new[] { 0f, 10f }, 2), tensor(new[] { 4f, -10f }, 2), 5, 2);
+        CollectionAssert.AreEqual(new[] { 0f, 10f, 1f, 5f, 2f, 0f, 3f, -5f, 4f, -10f }, path.data<float>());
+    }
+
+    [TestMethod]
+    [DataRow(PixelCnnArchitecture.GatedPixelCnn, ConditioningKind.Global)]
+    [DataRow(PixelCnnArchitecture.PixelCnn, ConditioningKind.Spatial)]
+    public void Every_image_of_the_path_uses_the_same_draws(PixelCnnArchitecture arch, ConditioningKind cond)
+    {
+        // With equal ends the condition is the same along the path, so the images must be too.
+        var config = SamplingModels.Config(arch, 1, cond, OutputDistribution.Softmax256);
+        using var model = SamplingModels.Model(config);
+        using var h = SamplingModels.Conditions(config, count: 1);
+        using var end = h!.view(-1);
+        using var images = PixelCnnSampler.Interpolate(model, end, end, 3, new SamplingOptions { Seed = 2 });
+        var v = images.data<float>();
+        int d = config.Dimensions;
+        Assert.IsTrue(v.AsSpan(0, d).SequenceEqual(v.AsSpan(d, d)) && v.AsSpan(0, d).SequenceEqual(v.AsSpan(2 * d, d)));
+    }
+
+    [TestMethod]
+    public void The_ends_of_the_path_are_the_samples_of_the_end_conditions_with_the_same_seed()
+    {
+        var config = SamplingModels.Config(PixelCnnArchitecture.GatedPixelCnn, 1, ConditioningKind.Global, OutputDistribution.Softmax256);
+        using var model = SamplingModels.Model(config);
+        using var h = SamplingModels.Conditions(config, count: 2);
+        using var scope = NewDisposeScope();
+        var options = new SamplingOptions { Seed = 12 };
+        var path = PixelCnnSampler.Interpolate(model, h!.select(0, 0), h.select(0, 1), 4, options).data<float>();
+        var first = PixelCnnSampler.Sample(model, 1, h.narrow(0, 0, 1), options).data<float>();
+        var last = PixelCnnSampler.Sample(model, 1, h.narrow(0, 1, 1), options).data<float>();
+        int d = config.Dimensions;
+        CollectionAssert.AreEqual(first, path.AsSpan(0, d).ToArray());
+        CollectionAssert.AreEqual(last, path.AsSpan(3 * d, d).ToArray());
+        Assert.IsFalse(first.AsSpan().SequenceEqual(last), "different conditions should give different images");
+    }
+
+    [TestMethod]
+    public void Interpolating_an_unconditional_model_is_rejected()
+    {
+        var config = SamplingModels.Config(PixelCnnArchitecture.GatedPixelCnn, 1, ConditioningKind.None, OutputDistribution.Softmax256);
+        using var model = SamplingModels.Model(config);
+        using var a = zeros([4]);
+        Assert.ThrowsException<ArgumentException>(() => PixelCnnSampler.Interpolate(model, a, a, 3));
+    }
+}
