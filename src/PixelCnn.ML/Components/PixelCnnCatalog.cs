@@ -89,3 +89,39 @@ public static class PixelCnnCatalog
         throw SchemaErrors.Mismatch("label", name, "Boolean (true = anomaly) or a number (non-zero = anomaly)", t.ToString());
     }
 }
+
+public static class PixelCnnTransformsCatalog
+{
+    /// <summary>
+    /// A conditional PixelCNN sampler: trains on <paramref name="featureColumnName"/> (CHW pixels 0..255) conditioned on
+    /// <paramref name="conditionColumnName"/> (a key, a class index or an embedding), then generates an image per input row.
+    /// </summary>
+    public static PixelCnnConditionalSamplerEstimator PixelCnnConditionalSampler(this TransformsCatalog catalog, string featureColumnName = "Features",
+                                                                                 string conditionColumnName = "Label", int epochs = 1, PixelCnnConfig? model = null) =>
+        PixelCnnConditionalSampler(catalog, new PixelCnnConditionalSamplerEstimator.Options
+        {
+            FeatureColumnName = featureColumnName, ConditionColumnName = conditionColumnName, Epochs = epochs, Model = model ?? PixelCnnConfig.PresetS,
+        });
+
+    /// <summary>A conditional PixelCNN sampler with all options.</summary>
+    public static PixelCnnConditionalSamplerEstimator PixelCnnConditionalSampler(this TransformsCatalog catalog, PixelCnnConditionalSamplerEstimator.Options options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new PixelCnnConditionalSamplerEstimator(catalog.Context, options);
+    }
+
+    /// <summary>A PixelCNN autoencoder with a bottleneck of <paramref name="embeddingSize"/> values, trained end to end by likelihood.</summary>
+    public static PixelCnnAutoencoderEstimator PixelCnnAutoencoder(this TransformsCatalog catalog, string featureColumnName = "Features", int embeddingSize = 10,
+                                                                   int epochs = 1, PixelCnnConfig? model = null) =>
+        PixelCnnAutoencoder(catalog, new PixelCnnAutoencoderEstimator.Options
+        {
+            FeatureColumnName = featureColumnName, EmbeddingSize = embeddingSize, Epochs = epochs, Model = model ?? PixelCnnConfig.PresetS,
+        });
+
+    /// <summary>A PixelCNN autoencoder with all options.</summary>
+    public static PixelCnnAutoencoderEstimator PixelCnnAutoencoder(this TransformsCatalog catalog, PixelCnnAutoencoderEstimator.Options options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new PixelCnnAutoencoderEstimator(catalog.Context, options);
+    }
+}

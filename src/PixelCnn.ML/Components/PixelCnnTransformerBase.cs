@@ -50,6 +50,12 @@ public abstract class PixelCnnTransformerBase : ISavableTransformer, IDisposable
         return new BatchMappedDataView(input, CreateMapper(input.Schema), BatchSize);
     }
 
+    /// <summary>
+    /// The sampling seed of the batch of rows starting at <paramref name="firstPosition"/>: generated images depend on
+    /// the component's seed and where their batch starts, so the same rows, seed and batch size give the same images.
+    /// </summary>
+    public static ulong BatchSeed(ulong seed, long firstPosition) => unchecked(seed * 0x9E3779B97F4A7C15UL + (ulong)firstPosition);
+
     /// <summary>Rows mapped per call of the mapper.</summary>
     protected abstract int BatchSize { get; }
 
