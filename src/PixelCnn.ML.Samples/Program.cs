@@ -9,6 +9,7 @@ var root = new RootCommand("PixelCnn.ML: exact-likelihood image models (Gated Pi
     TrainCommand.Create(),
     ScoreCommand.Create(),
     ExampleCommand.Create(),
+    DemoCommand.Create(),
     BenchCommand.Create(),
     BenchCommand.CreateWorker(),
     GpuCheckCommand.Create(),

@@ -1,0 +1,167 @@
+// pixelcnn demo: the end-to-end Fashion-MNIST demo (the README's main job).
+//   1. Train a Gated PixelCNN density scorer on nine classes (one class held out).
+//   2. Score the whole test set; report AUROC etc. of "held-out class = anomaly".
+//   3. Pictures: the most and least likely test images, bits maps of the least likely.
+//   4. Train a class-conditional sampler on all ten classes; a sample grid per class.
+//   5. A completion grid: test images with their bottom half sampled by the scorer's model.
+// Everything goes to --out, with summary.json.
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PixelCnn.ML.Components;
+using PixelCnn.ML.Data;
+using PixelCnn.ML.Imaging;
+using PixelCnn.ML.Models;
+using PixelCnn.ML.Sampling;
+using PixelCnn.ML.Torch;
+using Spectre.Console;
+
+namespace PixelCnn.ML.Samples.Commands;
+
+internal static class DemoCommand
+{
+    private static readonly Option<DirectoryInfo> Out = new("--out") { Description = "Folder for the pictures and summary.json.", DefaultValueFactory = _ => new DirectoryInfo("demo-output") };
+    private static readonly Option<int> TrainImages = new("--train-images") { Description = "Training images per model.", DefaultValueFactory = _ => 12000 };
+    private static readonly Option<int> Epochs = new("--epochs") { Description = "Epochs per model.", DefaultValueFactory = _ => 1 };
+    private static readonly Option<string> Holdout = new("--holdout") { Description = "Class held out of the scorer's training (the anomalies).", DefaultValueFactory = _ => "Bag" };
+    private static readonly Option<string> Preset = new("--preset") { Description = "Model preset (S or M).", DefaultValueFactory = _ => "S" };
+    private static readonly Option<int> PerClass = new("--samples-per-class") { Description = "Samples drawn per class.", DefaultValueFactory = _ => 8 };
+    private static readonly Option<int> TestImages = new("--test-images") { Description = "Test images scored (max 10000).", DefaultValueFactory = _ => 10000 };
+
+    public sealed class Row
+    {
+        [VectorType(1, 28, 28)] public float[] Pixels = [];
+        [KeyType(10)] public uint Label;
+        public bool IsAnomaly;
+    }
+
+    public static Command Create()
+    {
+        var cmd = new Command("demo", "Fashion-MNIST demo: train, score, flag a held-out class as anomalies, sample every class, complete images.")
+        {
+            Out, TrainImages, Epochs, Holdout, Preset, PerClass, TestImages, TrainCommand.DeviceOption,
+        };
+        cmd.SetAction(Run);
+        return cmd;
+    }
+
+    private static int Run(ParseResult p)
+    {
+        var total = Stopwatch.StartNew();
+        var outDir = p.GetValue(Out)!;
+        outDir.Create();
+        var names = FashionMnist.ClassNames;
+        int holdout = names.ToList().FindIndex(n => n.Equals(p.GetValue(Holdout), StringComparison.OrdinalIgnoreCase));
+        if (holdout < 0) throw new ArgumentException($"--holdout {p.GetValue(Holdout)}: not a Fashion-MNIST class ({string.Join(", ", names)})");
+        var device = Runtime.DeviceSelector.Parse(p.GetValue(TrainCommand.DeviceOption)!);
+        var ml = new MLContext(seed: 1) { GpuDeviceId = device.IsCuda ? device.index : null };
+        ml.Log += (_, e) => { if (e.Kind != Runtime.ChannelMessageKind.Trace) Cli.Err.MarkupLine($"[grey]{Markup.Escape(e.RawMessage)}[/]"); };
+        var config = PixelCnnConfig.Preset(p.GetValue(Preset)!);
+        int nTrain = p.GetValue(TrainImages), epochs = p.GetValue(Epochs);
+        var summary = new JsonObject { ["preset"] = p.GetValue(Preset)!.ToUpperInvariant(), ["train_images"] = nTrain, ["epochs"] = epochs,
+                                       ["holdout_class"] = names[holdout], ["device"] = device.ToString(), ["threads"] = torch.get_num_threads() };
+
+        var train = FashionMnist.Load(FashionMnistSplit.Train);
+        var test = FashionMnist.Load(FashionMnistSplit.Test, Math.Clamp(p.GetValue(TestImages), 1, 10000));
+        List<Row> Rows(IdxDataset d, Func<int, bool> keep, int max) =>
+            Enumerable.Range(0, d.Count).Where(i => keep(d.Labels[i])).Take(max).Select(i => new Row
+            {
+                Pixels = d.Images.AsSpan(i * 784, 784).ToArray().Select(b => (float)b).ToArray(),
+                Label = (uint)d.Labels[i] + 1, IsAnomaly = d.Labels[i] == holdout,
+            }).ToList();
+
+        // 1-2. Density scorer on the nine other classes; the held-out class are the anomalies.
+        Section($"1. Density scorer: {config.Architecture}, preset {summary["preset"]}, {nTrain} training images without \"{names[holdout]}\"");
+        var scorerData = ml.Data.LoadFromEnumerable(Rows(train, l => l != holdout, nTrain));
+        using var scorer = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
+        {
+            FeatureColumnName = "Pixels", Model = config, Epochs = epochs, ValidationFraction = 0.05, ThresholdPercentile = 95,
+            Progress = new ConsoleTrainingProgress(), CancellationToken = Cli.Cancellation,
+        }).Fit(scorerData);
+        ml.Model.Save(scorer, scorerData.Schema, Path.Combine(outDir.FullName, "scorer.zip"));
+
+        Section($"2. Scoring {test.Count} test images");
+        var testRows = Rows(test, _ => true, test.Count);
+        var scored = scorer.WithBitsMap().Transform(ml.Data.LoadFromEnumerable(testRows));
+        var bpd = scored.GetColumn<float>("BitsPerDim").ToArray();
+        var metrics = ml.AnomalyDetection.Evaluate(scored, labelColumnName: "IsAnomaly");
+        double normalBpd = bpd.Where((_, i) => !testRows[i].IsAnomaly).Average(), anomalyBpd = bpd.Where((_, i) => testRows[i].IsAnomaly).Average();
+        AnsiConsole.MarkupLine($"Test bits/dim: [bold]{bpd.Average():F4}[/] overall, {normalBpd:F4} on the nine training classes, {anomalyBpd:F4} on \"{names[holdout]}\"");
+        AnsiConsole.MarkupLine($"Held-out \"{Markup.Escape(names[holdout])}\" as anomalies: [bold]AUROC {metrics.AreaUnderRocCurve:F4}[/], AUPR {metrics.AreaUnderPrecisionRecallCurve:F4}, " +
+                               $"FPR at 95% TPR {metrics.FalsePositiveRateAt95TruePositiveRate:P1}; threshold {scorer.Threshold:F3} bits/dim flags " +
+                               $"{metrics.Recall:P1} of them at precision {metrics.Precision:P1}");
+        summary["test_bits_per_dim"] = bpd.Average();
+        summary["test_bits_per_dim_normal"] = normalBpd;
+        summary["test_bits_per_dim_holdout"] = anomalyBpd;
+        summary["auroc"] = metrics.AreaUnderRocCurve;
+        summary["aupr"] = metrics.AreaUnderPrecisionRecallCurve;
+        summary["fpr_at_95_tpr"] = metrics.FalsePositiveRateAt95TruePositiveRate;
+        summary["threshold"] = scorer.Threshold;
+
+        // 3. Pictures of the most and least likely images, and bits maps.
+        Section("3. Pictures");
+        var order = Enumerable.Range(0, bpd.Length).OrderBy(i => bpd[i]).ToArray();
+        MLImage Img(int i) => new(28, 28, 1, testRows[i].Pixels.Select(v => (byte)v).ToArray());
+        Save(outDir, "most-likely.png", ImageGrid.Upscale(ImageGrid.Tile(order.Take(20).Select(Img).ToList(), 10), 3));
+        Save(outDir, "least-likely.png", ImageGrid.Upscale(ImageGrid.Tile(order.Reverse().Take(20).Select(Img).ToList(), 10), 3));
+        var maps = scored.GetColumn<VBuffer<float>>("BitsMap").Select(v => v.DenseValues().ToArray()).ToArray();
+        var worst = order.Reverse().Take(10).ToList();
+        var mapTiles = worst.Select(Img).Concat(worst.Select(i => Colormap.Heat(maps[i], 28, 28, 0, 16))).ToList();
+        Save(outDir, "bits-maps.png", ImageGrid.Upscale(ImageGrid.Tile(mapTiles.Select(t => t.Channels == 1 ? ImageOps.ToRgb(t) : t).ToList(), 10), 3));
+        summary["least_likely_classes"] = new JsonArray(worst.Select(i => (JsonNode)names[(int)testRows[i].Label - 1]).ToArray());
+
+        // 4. Class-conditional sampler on all ten classes.
+        int perClass = p.GetValue(PerClass);
+        Section($"4. Class-conditional sampler on all ten classes ({nTrain} images), {perClass} samples per class");
+        var samplerData = ml.Data.LoadFromEnumerable(Rows(train, _ => true, nTrain));
+        using var sampler = ml.Transforms.PixelCnnConditionalSampler(new PixelCnnConditionalSamplerEstimator.Options
+        {
+            FeatureColumnName = "Pixels", ConditionColumnName = "Label", Model = config, Epochs = epochs, SamplingSeed = 7,
+            Progress = new ConsoleTrainingProgress(), CancellationToken = Cli.Cancellation,
+        }).Fit(samplerData);
+        ml.Model.Save(sampler, samplerData.Schema, Path.Combine(outDir.FullName, "sampler.zip"));
+        var sw = Stopwatch.StartNew();
+        var grid = new List<MLImage>();
+        for (int c = 0; c < 10; c++)
+        {
+            Cli.Err.MarkupLine($"[grey]sampling {Markup.Escape(names[c])}[/]");
+            grid.AddRange(sampler.Generate(perClass, classIndex: c, cancellationToken: Cli.Cancellation));
+        }
+        summary["sampling_seconds"] = sw.Elapsed.TotalSeconds;
+        Save(outDir, "samples-by-class.png", ImageGrid.Upscale(ImageGrid.Tile(grid, perClass), 3));
+        AnsiConsole.MarkupLine($"{10 * perClass} samples in {sw.Elapsed.TotalSeconds:F1} s (rows in class order: {Markup.Escape(string.Join(", ", names))})");
+
+        // 5. Completions of test images whose bottom half is hidden, by the scorer's model.
+        Section("5. Completions: top 14 rows given, bottom sampled (3 per image)");
+        var picks = Enumerable.Range(0, testRows.Count).Where(i => !testRows[i].IsAnomaly).Take(8).ToArray();
+        var completed = new List<MLImage>();
+        using (var scope = torch.NewDisposeScope())
+        {
+            var images = torch.tensor(picks.SelectMany(i => testRows[i].Pixels).ToArray(), picks.Length, 1, 28, 28);
+            var done = PixelCnnSampler.Complete(scorer.Model, images, knownRows: 14, samplesPerImage: 3, options: new SamplingOptions { Seed = 3 },
+                                                cancellationToken: Cli.Cancellation).to(ScalarType.Byte, Device.CPU).data<byte>();
+            for (int k = 0; k < picks.Length; k++)
+            {
+                var original = Img(picks[k]);
+                var masked = original.ToArray();
+                Array.Fill(masked, (byte)128, 14 * 28, 14 * 28);
+                completed.Add(original);
+                completed.Add(new MLImage(28, 28, 1, masked));
+                for (int s = 0; s < 3; s++) completed.Add(new MLImage(28, 28, 1, done.AsSpan((k * 3 + s) * 784, 784)));
+            }
+        }
+        Save(outDir, "completions.png", ImageGrid.Upscale(ImageGrid.Tile(completed, 5), 3));
+
+        summary["seconds"] = total.Elapsed.TotalSeconds;
+        File.WriteAllText(Path.Combine(outDir.FullName, "summary.json"), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AnsiConsole.MarkupLine($"Done in {total.Elapsed:m\\:ss}. Pictures and summary.json in [green]{Markup.Escape(outDir.FullName)}[/]:");
+        foreach (var f in new[] { "most-likely.png", "least-likely.png", "bits-maps.png", "samples-by-class.png", "completions.png", "scorer.zip", "sampler.zip" })
+            AnsiConsole.MarkupLine($"  {f}");
+        return Cli.Ok;
+    }
+
+    private static void Section(string title) => AnsiConsole.MarkupLine($"\n[bold blue]{Markup.Escape(title)}[/]");
+
+    private static void Save(DirectoryInfo dir, string name, MLImage image) => ImageCodec.SavePng(image, Path.Combine(dir.FullName, name));
+}
