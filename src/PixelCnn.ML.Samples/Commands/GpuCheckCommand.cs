@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using PixelCnn.ML.Diagnostics;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Runtime;
+using PixelCnn.ML.Sampling;
 using PixelCnn.ML.Samples.Benchmarks;
 using PixelCnn.ML.Torch;
 using PixelCnn.ML.Training;
@@ -22,7 +23,7 @@ internal static class GpuCheckCommand
 
     public static Command Create()
     {
-        var cmd = new Command("gpu-check", "Run the device correctness checks: causality on the device and CPU-vs-device bits/dim agreement.")
+        var cmd = new Command("gpu-check", "Run the device correctness checks: causality, CPU-vs-device bits/dim agreement, sampling determinism and cached = naive sampling.")
         {
             DeviceOption, Out,
         };
@@ -74,6 +75,19 @@ internal static class GpuCheckCommand
             var b = dev.Score(images).BitsPerDim;
             double maxDiff = a.Zip(b, (u, w) => Math.Abs(u - w)).Max();
             Record($"CPU vs {device} bits/dim, preset {preset}", maxDiff <= 1e-4, $"max difference {maxDiff:E2} over 16 images (limit 1e-4)");
+        }
+
+        foreach (var arch in new[] { PixelCnnArchitecture.GatedPixelCnn, PixelCnnArchitecture.PixelCnn })
+        {
+            Cli.Cancellation.ThrowIfCancellationRequested();
+            var config = new PixelCnnConfig { Architecture = arch, Height = 10, Width = 10, Layers = 3, HiddenChannels = 16, OutputHiddenChannels = 32 };
+            using var model = PixelCnnModel.Create(config, seed: 9, device);
+            var first = PixelCnnSampler.SampleBytes(model, 4, options: new SamplingOptions { Seed = 21 });
+            var again = PixelCnnSampler.SampleBytes(model, 4, options: new SamplingOptions { Seed = 21 });
+            var naive = PixelCnnSampler.SampleBytes(model, 4, options: new SamplingOptions { Seed = 21, Kind = SamplerKind.Naive });
+            Record($"sampling determinism {arch} on {device}", first.AsSpan().SequenceEqual(again), "same seed twice gives the same images");
+            Record($"cached = naive sampling {arch} on {device}", first.AsSpan().SequenceEqual(naive),
+                   $"{first.Zip(naive).Count(z => z.First != z.Second)} of {first.Length} sub-pixels differ");
         }
 
         report["checks"] = checks;
