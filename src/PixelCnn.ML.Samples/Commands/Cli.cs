@@ -30,7 +30,8 @@ internal static class Cli
         }
         try
         {
-            return parse.Invoke();
+            // Our handlers below turn the errors a user can cause into one-line messages and exit codes.
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (OperationCanceledException)
         {

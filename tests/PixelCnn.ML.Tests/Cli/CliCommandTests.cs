@@ -1,0 +1,128 @@
+// The pixelcnn command line run in-process (through Program.CreateRoot and Cli.Run, as the tool
+// does): tiny training runs, then the generating commands, checked by the files they write and by
+// their exit codes.
+using System.Buffers.Binary;
+using ToolCli = PixelCnn.ML.Samples.Commands.Cli;
+
+namespace PixelCnn.ML.Tests.CommandLine;
+
+[TestClass]
+[DoNotParallelize]
+public sealed class CliCommandTests
+{
+    private static string _dir = "";
+    private static string _scorer = "", _autoencoder = "";
+
+    [ClassInitialize]
+    public static void TrainTinyModels(TestContext _)
+    {
+        _dir = Directory.CreateTempSubdirectory("pixelcnn-cli-").FullName;
+        _scorer = Path.Combine(_dir, "scorer.zip");
+        _autoencoder = Path.Combine(_dir, "ae.zip");
+        var train = Run("train", "--take", "64", "--max-steps", "2", "--out", _scorer);
+        Assert.AreEqual(ToolCli.Ok, train.Code, train.Err);
+        var trainAe = Run("train-autoencoder", "--take", "64", "--max-steps", "2", "--embedding-size", "4", "--out", _autoencoder);
+        Assert.AreEqual(ToolCli.Ok, trainAe.Code, trainAe.Err);
+    }
+
+    [ClassCleanup]
+    public static void Cleanup()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    [TestMethod]
+    public void Sample_writes_a_near_square_grid_of_count_images()
+    {
+        var png = Path.Combine(_dir, "samples.png");
+        var r = Run("sample", "--model", _scorer, "--count", "5", "--upscale", "2", "--out", png);
+        Assert.AreEqual(ToolCli.Ok, r.Code, r.Err);
+        // 5 images → 3 columns and 2 rows of 56-pixel cells with 2-pixel gaps.
+        Assert.AreEqual((3 * 58 + 2, 2 * 58 + 2), PngSize(png));
+    }
+
+    [TestMethod]
+    public void Complete_writes_one_row_per_image_with_original_masked_input_and_completions()
+    {
+        var png = Path.Combine(_dir, "completions.png");
+        var r = Run("complete", "--model", _scorer, "--take", "2", "--samples", "2", "--known-rows", "20", "--upscale", "1", "--out", png);
+        Assert.AreEqual(ToolCli.Ok, r.Code, r.Err);
+        Assert.AreEqual((4 * 30 + 2, 2 * 30 + 2), PngSize(png));
+    }
+
+    [TestMethod]
+    public void Encode_writes_a_header_and_one_row_per_image()
+    {
+        var csv = Path.Combine(_dir, "embeddings.csv");
+        var r = Run("encode", "--model", _autoencoder, "--take", "7", "--out", csv);
+        Assert.AreEqual(ToolCli.Ok, r.Code, r.Err);
+        var lines = File.ReadAllLines(csv);
+        Assert.AreEqual("row,label,h0,h1,h2,h3", lines[0]);
+        Assert.AreEqual(8, lines.Length);
+    }
+
+    [TestMethod]
+    public void Reconstruct_writes_the_original_and_the_samples_in_each_row()
+    {
+        var png = Path.Combine(_dir, "recon.png");
+        var r = Run("reconstruct", "--model", _autoencoder, "--take", "2", "--samples", "3", "--upscale", "1", "--out", png);
+        Assert.AreEqual(ToolCli.Ok, r.Code, r.Err);
+        Assert.AreEqual((4 * 30 + 2, 2 * 30 + 2), PngSize(png));
+    }
+
+    [TestMethod]
+    public void Interpolate_writes_both_end_images_and_the_steps_in_each_row()
+    {
+        var png = Path.Combine(_dir, "interp.png");
+        var r = Run("interpolate", "--model", _autoencoder, "--steps", "3", "--rows", "2", "--upscale", "1", "--out", png);
+        Assert.AreEqual(ToolCli.Ok, r.Code, r.Err);
+        Assert.AreEqual((5 * 30 + 2, 2 * 30 + 2), PngSize(png));
+    }
+
+    [TestMethod]
+    public void A_missing_model_option_is_a_usage_error()
+    {
+        var r = Run("sample", "--out", Path.Combine(_dir, "x.png"));
+        Assert.AreEqual(ToolCli.Usage, r.Code);
+        StringAssert.Contains(r.Err, "--model");
+    }
+
+    [TestMethod]
+    public void A_model_file_that_does_not_exist_fails_naming_the_path()
+    {
+        var missing = Path.Combine(_dir, "no-such-model.zip");
+        var r = Run("complete", "--model", missing, "--out", Path.Combine(_dir, "x.png"));
+        Assert.AreEqual(ToolCli.Failed, r.Code);
+        StringAssert.Contains(r.Err, missing);
+    }
+
+    [TestMethod]
+    public void Sample_refuses_an_autoencoder_and_names_the_commands_that_decode_it()
+    {
+        var r = Run("sample", "--model", _autoencoder, "--out", Path.Combine(_dir, "x.png"));
+        Assert.AreEqual(ToolCli.Failed, r.Code);
+        StringAssert.Contains(r.Err, "pixelcnn reconstruct");
+    }
+
+    private static (int Code, string Err) Run(params string[] args)
+    {
+        var err = new StringWriter();
+        var previous = Console.Error;
+        Console.SetError(err);
+        try
+        {
+            return (ToolCli.Run(Program.CreateRoot(), args), err.ToString());
+        }
+        finally
+        {
+            Console.SetError(previous);
+        }
+    }
+
+    /// <summary>Width and height from a PNG's IHDR chunk.</summary>
+    private static (int Width, int Height) PngSize(string path)
+    {
+        var head = File.ReadAllBytes(path).AsSpan(0, 24);
+        return (BinaryPrimitives.ReadInt32BigEndian(head[16..]), BinaryPrimitives.ReadInt32BigEndian(head[20..]));
+    }
+}
