@@ -28,7 +28,10 @@ internal static class BenchCommand
     private static readonly Option<bool> NoPyTorch = new("--no-pytorch") { Description = "Measure only PixelCnn.ML." };
     private static readonly Option<bool> Quality = new("--quality") { Description = "Also train preset S for one epoch of Fashion-MNIST on both sides and compare test bits/dim." };
     private static readonly Option<int> QualityImages = new("--quality-images") { Description = "Training images for the quality run (0 = all 60,000).", DefaultValueFactory = _ => 0 };
-    private static readonly Option<bool> SkipThroughput = new("--skip-throughput") { Description = "Only run the quality comparison." };
+    private static readonly Option<bool> SkipThroughput = new("--skip-throughput") { Description = "Skip the training/scoring throughput comparison." };
+    private static readonly Option<bool> Sampling = new("--sampling") { Description = "Also time naive against cached sampling (preset S; batches from --sampling-batches)." };
+    private static readonly Option<string> SamplingBatches = new("--sampling-batches") { Description = "Batch sizes of the sampling benchmark.", DefaultValueFactory = _ => "1,16,64" };
+    private static readonly Option<int> NaiveSubpixels = new("--naive-subpixels") { Description = "Sub-pixels the naive sampler is timed on before extrapolating (0 = whole images).", DefaultValueFactory = _ => 28 };
     private static readonly Option<FileInfo?> Out = new("--out") { Description = "Write the results as JSON to this file." };
     private static readonly Option<string> DeviceOption = new("--device") { Description = "cpu, cuda or cuda:N (both sides).", DefaultValueFactory = _ => "cpu" };
     private static readonly Option<string> QualityPreset = new("--quality-preset") { Description = "Preset of the quality run.", DefaultValueFactory = _ => "S" };
@@ -38,7 +41,8 @@ internal static class BenchCommand
     {
         var cmd = new Command("bench", "Measure training/scoring throughput (and optionally quality) beside the PyTorch reference.")
         {
-            Presets, Batch, Warmup, TrainSteps, ScoreBatch, ScoreBatches, Rounds, NoPyTorch, Quality, QualityImages, QualityPreset, SkipThroughput, DeviceOption, Out, Python,
+            Presets, Batch, Warmup, TrainSteps, ScoreBatch, ScoreBatches, Rounds, NoPyTorch, Quality, QualityImages, QualityPreset, SkipThroughput,
+            Sampling, SamplingBatches, NaiveSubpixels, DeviceOption, Out, Python,
         };
         cmd.SetAction(Run);
         return cmd;
@@ -83,6 +87,8 @@ internal static class BenchCommand
         if (device.IsCuda) report["device_name"] = Torch.torch.cuda.get_device_name(device.index);
         if (!p.GetValue(SkipThroughput))
             report["throughput"] = Throughput(p, presets, reference, device);
+        if (p.GetValue(Sampling))
+            report["sampling"] = SamplingRun(p, device);
         if (p.GetValue(Quality))
             report["quality"] = QualityRun(p.GetValue(QualityPreset)!, p.GetValue(QualityImages), reference, device);
         if (p.GetValue(Out) is { } file)
@@ -171,6 +177,30 @@ internal static class BenchCommand
         proc.WaitForExit();
         if (proc.ExitCode != 0) throw new InvalidOperationException($"benchmark worker failed: {se.Result.Trim()}");
         return JsonNode.Parse(so.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last())!.AsObject();
+    }
+
+    /// <summary>Naive against cached sampling of preset S at each batch size (medians of the rounds).</summary>
+    private static JsonArray SamplingRun(ParseResult p, Device device)
+    {
+        var results = new JsonArray();
+        var table = new Table().AddColumns("batch", "cached img/s", "naive img/s", "speed-up", "naive timed on");
+        foreach (var b in p.GetValue(SamplingBatches)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse))
+        {
+            Cli.Err.MarkupLine($"[grey]sampling, preset S, batch {b}[/]");
+            var r = PixelCnn.ML.Sampling.SamplingBenchmark.Run(PixelCnnConfig.PresetS, b, p.GetValue(NaiveSubpixels), p.GetValue(Rounds), device: device,
+                                                   cancellationToken: Cli.Cancellation);
+            results.Add(JsonSerializer.SerializeToNode(new
+            {
+                preset = "S", batch = r.Batch, threads = r.Threads, device = r.Device, rounds = r.Rounds,
+                cached_images_per_s = r.CachedImagesPerSecond, cached_seconds_per_batch = r.CachedSecondsPerBatch,
+                naive_images_per_s = r.NaiveImagesPerSecond, naive_seconds_per_batch = r.NaiveSecondsPerBatch,
+                naive_subpixels_timed = r.NaiveSubpixelsTimed, naive_extrapolated = r.NaiveExtrapolated, speed_up = r.SpeedUp,
+            }));
+            table.AddRow($"{b}", $"{r.CachedImagesPerSecond:F2}", $"{r.NaiveImagesPerSecond:F3}", $"{r.SpeedUp:F1}x",
+                         r.NaiveExtrapolated ? $"{r.NaiveSubpixelsTimed} of {r.Subpixels} sub-pixels" : "whole images");
+        }
+        AnsiConsole.Write(table);
+        return results;
     }
 
     /// <summary>One epoch of a preset on Fashion-MNIST on both sides, from the same weights and batch order.</summary>
