@@ -25,8 +25,8 @@ internal sealed class CachedBaselineStepper : SubPixelStepper
         public required RowBuffer Input;
         /// <summary>[p, Cin, pad, k]: the kernel rows above the centre.</summary>
         public required Tensor WeightAbove;
-        /// <summary>[(pad+1)·Cin, p]: the centre row's taps up to the centre (masked), ordered like a RowBuffer window.</summary>
-        public required Tensor WeightRowT;
+        /// <summary>The centre row's taps up to the centre (masked), as a map of a RowBuffer window.</summary>
+        public required Projection RowTaps;
         /// <summary>Bias (+ conditioning): [1 or B, p, 1 or H, 1 or W].</summary>
         public required Tensor Const;
         public required Tensor RowBias;
@@ -68,7 +68,7 @@ internal sealed class CachedBaselineStepper : SubPixelStepper
                 Rows = Keep(zeros([batch, cin, pad + cfg.Height, cfg.Width + 2 * pad], device: device)),
                 Input = Keep(new RowBuffer(batch, cfg.Width, pad, cin, device, directWrites)),
                 WeightAbove = Keep(weight.narrow(2, 0, pad).contiguous()),
-                WeightRowT = Keep(weight.select(2, pad).narrow(2, 0, pad + 1).permute(0, 2, 1).reshape(p, (pad + 1) * cin).transpose(0, 1).contiguous()),
+                RowTaps = Keep(new Projection(weight.select(2, pad).narrow(2, 0, pad + 1).permute(0, 2, 1).reshape(p, (pad + 1) * cin), null, batch, device)),
                 Const = Keep(constant),
                 RowBias = rowBias,
                 RowBiasAt = Enumerable.Range(0, cfg.Width).Select(j => Keep(rowBias.select(0, j))).ToArray(),
@@ -101,14 +101,14 @@ internal sealed class CachedBaselineStepper : SubPixelStepper
     private void Run(int j)
     {
         var first = _streams[0];
-        addmm(first.RowBiasAt[j], first.Input.Window[j], first.WeightRowT, _features[0]);
+        first.RowTaps.Apply(first.Input.Window[j], _features[0], first.RowBiasAt[j]);
         for (int l = 0; l + 1 < _streams.Length; l++)
         {
             var s = _streams[l + 1];
             var slot = s.Input.Slot[j];
             slot.copy_(_features[l]);
             slot.relu_();
-            addmm(_features[l], s.Input.Window[j], s.WeightRowT, _features[l + 1]);
+            s.RowTaps.Apply(s.Input.Window[j], _features[l + 1], _features[l]);
             _features[l + 1].add_(s.RowBiasAt[j]);
         }
     }

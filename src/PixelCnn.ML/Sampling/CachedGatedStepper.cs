@@ -7,7 +7,7 @@
 //    v_to_h(v_pre[i−1]) + h_conv bias + the conditioning bias into a per-column "row bias";
 //  - per sub-pixel, each block computes its horizontal stack at one pixel only: one matrix
 //    product of the cached window of k/2+1 columns of its horizontal input (with the row bias as
-//    the addend), the gate in place, and the residual / skip 1x1s as matrix products with the
+//    the addend; see Projection), the gate in place, and the residual / skip 1x1s as matrix products with the
 //    bias folded in as an extra row; then the 1x1 head at that pixel, for the current channel only.
 // With colour, the pixel's horizontal stack is re-run for each channel as the earlier ones are
 // set; the masks make the run for the last channel final for every colour group.
@@ -27,8 +27,8 @@ internal sealed class CachedGatedStepper : SubPixelStepper
         public required Tensor VInput;
         /// <summary>The block's horizontal input along the current row.</summary>
         public required RowBuffer HInput;
-        /// <summary>[(k/2+1)·Cin, 2p]: the masked h_conv taps, ordered like a RowBuffer window.</summary>
-        public required Tensor HWeightT;
+        /// <summary>The masked h_conv taps as a map of a RowBuffer window to h_pre (the row bias is the addend).</summary>
+        public required Projection HConv;
         /// <summary>[1 + p, p]: bias row then the transposed masked 1x1 (h_res / h_skip), for [1, g] @ W.</summary>
         public Tensor? ResidualT, SkipT;
         /// <summary>cond_v(h or s): [B, 2p, 1, 1] or [B, 2p, H, W].</summary>
@@ -77,7 +77,7 @@ internal sealed class CachedGatedStepper : SubPixelStepper
                 Block = block,
                 VInput = Keep(zeros([batch, cin, half + cfg.Height, w + 2 * half], device: device)),
                 HInput = Keep(new RowBuffer(batch, w, half, cin, device, directWrites)),
-                HWeightT = Keep(hWeight.permute(0, 2, 3, 1).reshape(2 * p, (half + 1) * cin).transpose(0, 1).contiguous()),
+                HConv = Keep(new Projection(hWeight.permute(0, 2, 3, 1).reshape(2 * p, (half + 1) * cin), null, batch, device)),
                 ResidualT = block.HRes is null ? null : Keep(Augmented(block.HRes, p)),
                 SkipT = block.HSkip is null ? null : Keep(Augmented(block.HSkip, p)),
                 CondV = block.CondV is null ? null : Keep(block.CondV.forward(condition!)),
@@ -149,7 +149,7 @@ internal sealed class CachedGatedStepper : SubPixelStepper
         for (int l = 0; l <= last; l++)
         {
             var layer = _layers[l];
-            addmm(layer.RowBiasAt[j], layer.HInput.Window[j], layer.HWeightT, layer.GPre);
+            layer.HConv.Apply(layer.HInput.Window[j], layer.GPre, layer.RowBiasAt[j]);
             layer.GA.tanh_();
             layer.GB.sigmoid_();
             layer.GA.mul_(layer.GB);

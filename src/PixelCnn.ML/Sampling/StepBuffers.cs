@@ -100,48 +100,57 @@ internal sealed class RowBuffer : IDisposable
 }
 
 /// <summary>
-/// A 1x1 layer applied to one pixel's features, [batch, K] → [batch, N], into a preallocated output.
-/// Small products go through addmm; large ones on the CPU through a 1x1 convolution, because
-/// libtorch's addmm there calls the system BLAS (Debian's reference BLAS: a 64 x 128 x 256 product
-/// took about 670 µs against 110 µs through oneDNN's convolution), while oneDNN's fixed cost per
-/// call (about 50 µs) loses on small products.
+/// A linear map of one pixel's inputs, [batch, K] → [batch, N] (+ bias or + a per-image addend),
+/// into a preallocated output. Small products go through addmm; large ones on the CPU through a
+/// 1x1 convolution, because libtorch's addmm there calls the system BLAS (Debian's reference BLAS:
+/// a 64 x 128 x 256 product took about 670 µs against 110 µs through oneDNN's convolution), while
+/// oneDNN's fixed cost per call (about 50 µs) loses on small products.
 /// </summary>
 internal sealed class Projection : IDisposable
 {
     /// <summary>Multiply-adds from which the convolution path wins on the CPU (measured crossover).</summary>
     internal const long ConvolutionFrom = 1L << 18;
 
-    private readonly Tensor _weightT, _bias;
-    private readonly Tensor? _weight4d;
+    private readonly Tensor _weightT;
+    private readonly Tensor? _bias, _weight4d;
     private readonly long _batch, _in, _out;
 
     /// <param name="weight">[N, K] (already masked).</param>
-    /// <param name="bias">[N].</param>
-    public Projection(Tensor weight, Tensor bias, int batch, Device device)
+    /// <param name="bias">[N], or null when every use passes an addend.</param>
+    public Projection(Tensor weight, Tensor? bias, int batch, Device device)
     {
         using var scope = NewDisposeScope();
         (_out, _in) = (weight.size(0), weight.size(1));
         _batch = batch;
         _weightT = weight.transpose(0, 1).contiguous().DetachFromDisposeScope();
-        _bias = bias.contiguous().DetachFromDisposeScope();
+        _bias = bias?.contiguous().DetachFromDisposeScope();
         if (device.type == DeviceType.CPU && _batch * _in * _out >= ConvolutionFrom)
             _weight4d = weight.contiguous().view(_out, _in, 1, 1).DetachFromDisposeScope();
     }
 
-    /// <summary>output = input @ Wᵀ + b; returns <paramref name="output"/>.</summary>
-    public Tensor Apply(Tensor input, Tensor output)
+    /// <summary>output = input @ Wᵀ + (bias or <paramref name="addend"/> [batch, N]); returns <paramref name="output"/>.</summary>
+    public Tensor Apply(Tensor input, Tensor output, Tensor? addend = null)
     {
-        if (_weight4d is null) return addmm(_bias, input, _weightT, output);
+        var add = addend ?? _bias ?? throw new InvalidOperationException("a projection without bias needs an addend");
+        if (_weight4d is null) return addmm(add, input, _weightT, output);
         using var scope = NewDisposeScope();
-        var y = nn.functional.conv2d(input.view(_batch, _in, 1, 1), _weight4d, _bias);
-        output.copy_(y.view(_batch, _out));
+        var y = nn.functional.conv2d(input.view(_batch, _in, 1, 1), _weight4d, addend is null ? _bias : null).view(_batch, _out);
+        if (addend is null)
+        {
+            output.copy_(y);
+        }
+        else
+        {
+            output.copy_(addend);
+            output.add_(y);
+        }
         return output;
     }
 
     public void Dispose()
     {
         _weightT.Dispose();
-        _bias.Dispose();
+        _bias?.Dispose();
         _weight4d?.Dispose();
     }
 }

@@ -119,4 +119,24 @@ public class CachedDecodingTests
         using var h = SamplingModels.Conditions(config);
         Assert.AreEqual(config.Dimensions, CompareTeacherForced(model.Network, x, h, 0, directWrites: false, kind));
     }
+
+    [TestMethod]
+    [DataRow(PixelCnnArchitecture.GatedPixelCnn, 1)]
+    [DataRow(PixelCnnArchitecture.GatedPixelCnn, 3)]
+    [DataRow(PixelCnnArchitecture.PixelCnn, 3)]
+    public void Cached_parameters_are_exact_when_the_products_run_as_convolutions(PixelCnnArchitecture arch, int colours)
+    {
+        // Large enough products take the 1x1-convolution path of Projection: the gated h_conv maps
+        // 3·48 inputs to 96 outputs (the baseline's kxk taps 3·48 to 48), the head 128 to 256.
+        const int batch = 40;
+        var config = SamplingModels.Config(arch, colours, ConditioningKind.Global, OutputDistribution.Softmax256) with
+        {
+            HiddenChannels = 48, KernelSize = 5, OutputHiddenChannels = 128, Layers = 2, Height = 4, Width = 5,
+        };
+        Assert.IsTrue((long)batch * 3 * 48 * 48 >= Projection.ConvolutionFrom && (long)batch * 128 * 256 >= Projection.ConvolutionFrom);
+        using var model = SamplingModels.Model(config);
+        using var x = SamplingModels.Images(config, count: batch);
+        using var h = SamplingModels.Conditions(config, count: batch);
+        Assert.AreEqual(config.Dimensions, CompareTeacherForced(model.Network, x, h, 0));
+    }
 }
