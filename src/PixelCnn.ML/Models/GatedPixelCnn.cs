@@ -109,8 +109,17 @@ public sealed class GatedPixelCnn : PixelCnnNetwork
         foreach (var block in blocks)
         {
             var (nv, nh, s) = block.forward(v, hs, condition);
+            // Drop this scope's handles on the previous stacks now (autograd keeps what backward needs), so
+            // memory does not grow with depth: without this, scoring preset M held every block's outputs.
+            v.Dispose();
+            hs.Dispose();
             (v, hs) = (nv, nh);
-            if (s is not null) skip = skip is null ? s : skip + s;
+            if (s is not null)
+            {
+                var sum = skip is null ? s : skip + s;
+                if (!ReferenceEquals(sum, s)) { skip!.Dispose(); s.Dispose(); }
+                skip = sum;
+            }
         }
         return head.forward(skip ?? hs).MoveToOuterDisposeScope();
     }

@@ -57,9 +57,13 @@ public sealed class PixelCnnBaseline : PixelCnnNetwork
         if (condition is not null) f = f + input_condition!.forward(condition);
         for (int l = 0; l < layers.Count; l++)
         {
-            var r = layers[l].forward(f.relu());
+            using var a = f.relu();
+            var r = layers[l].forward(a);
             if (condition is not null) r = r + conditions![l].forward(condition);
-            f = f + r;
+            var next = f + r;
+            f.Dispose(); // earlier activations: autograd keeps what backward needs
+            r.Dispose();
+            f = next;
         }
         return head.forward(f).MoveToOuterDisposeScope();
     }

@@ -64,53 +64,15 @@ public sealed class PixelCnnModel : IDisposable
     public ScoreResult Score(ImageDataset data, int batchSize = 256, bool bitsMap = false, IProgress<int>? progress = null,
                              CancellationToken cancellationToken = default)
     {
-        data.EnsureMatches(Config);
-        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be > 0");
         int n = data.Count, dims = Config.Dimensions;
         var nats = new double[n];
         var map = bitsMap ? new float[(long)n * dims] : null;
-        var rows = new int[Math.Min(batchSize, Math.Max(n, 1))];
-        bool wasTraining = Network.training;
-        Network.eval();
-        try
+        ForEachBatch(data, batchSize, progress, cancellationToken, (start, b, x, h) =>
         {
-            using var _ = no_grad();
-            for (int start = 0; start < n; start += batchSize)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                int b = Math.Min(batchSize, n - start);
-                for (int i = 0; i < b; i++) rows[i] = start + i;
-                using var scope = NewDisposeScope();
-                var (x, h) = data.GetBatch(rows.AsSpan(0, b), Device);
-                Tensor perSubPixel;
-                try
-                {
-                    perSubPixel = Network.NllNats(x, h, MixedPrecision).to(ScalarType.Float32, Device.CPU).contiguous();
-                }
-                catch (TorchException e) when (OutOfMemory.Is(e) && b > 1)
-                {
-                    // CUDA ran out of memory: free the cache and score this part in smaller batches.
-                    scope.Dispose();
-                    OutOfMemory.Recover();
-                    batchSize = Math.Max(1, b / 2);
-                    Warning?.Invoke($"out of memory on {Device} at batch size {b}; retrying with {batchSize}");
-                    start -= batchSize; // the loop adds it back: this part is scored again
-                    continue;
-                }
-                var perImage = perSubPixel.to(ScalarType.Float64).view(b, dims).sum(1).data<double>();
-                perImage.CopyTo(nats, start);
-                if (map is not null)
-                {
-                    var bits = (perSubPixel / Math.Log(2)).data<float>();
-                    bits.CopyTo(map, (long)start * dims);
-                }
-                progress?.Report(start + b);
-            }
-        }
-        finally
-        {
-            Network.train(wasTraining);
-        }
+            var perSubPixel = Network.NllNats(x, h, MixedPrecision).to(ScalarType.Float32, Device.CPU).contiguous();
+            perSubPixel.to(ScalarType.Float64).view(b, dims).sum(1).data<double>().CopyTo(nats, start);
+            if (map is not null) (perSubPixel / Math.Log(2)).data<float>().CopyTo(map, (long)start * dims);
+        });
         var bpd = nats.Select(v => v / (dims * Math.Log(2))).ToArray();
         return new ScoreResult { Nats = nats, BitsPerDim = bpd, BitsMap = map };
     }
@@ -122,30 +84,56 @@ public sealed class PixelCnnModel : IDisposable
     {
         if (Network is not PixelCnnAutoencoder ae)
             throw new InvalidOperationException("this model has no encoder: train it with EmbeddingSize > 0 to get embeddings");
+        int m = Config.EmbeddingSize;
+        var result = new float[(long)data.Count * m];
+        ForEachBatch(data, batchSize, null, cancellationToken, (start, _, x, _) =>
+            ae.Encoder.forward(x).to(Device.CPU).data<float>().CopyTo(result, (long)start * m));
+        return result;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(start, count, x, h) on consecutive batches of <paramref name="data"/> in eval mode under
+    /// no_grad, each inside a dispose scope. A batch that runs out of device memory is retried at half the size (the
+    /// cache emptied first), down to one image, and reported through <see cref="Warning"/>.
+    /// </summary>
+    private void ForEachBatch(ImageDataset data, int batchSize, IProgress<int>? progress, CancellationToken cancellationToken,
+                              Action<int, int, Tensor, Tensor?> body)
+    {
         data.EnsureMatches(Config);
-        int n = data.Count, m = Config.EmbeddingSize;
-        var result = new float[(long)n * m];
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be > 0");
+        int n = data.Count;
         var rows = new int[Math.Min(batchSize, Math.Max(n, 1))];
         bool wasTraining = Network.training;
         Network.eval();
         try
         {
             using var _ = no_grad();
-            for (int start = 0; start < n; start += batchSize)
+            for (int start = 0; start < n;)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 int b = Math.Min(batchSize, n - start);
                 for (int i = 0; i < b; i++) rows[i] = start + i;
-                using var scope = NewDisposeScope();
-                var (x, _) = data.GetBatch(rows.AsSpan(0, b), Device);
-                ae.Encoder.forward(x).to(Device.CPU).data<float>().CopyTo(result, (long)start * m);
+                try
+                {
+                    using var scope = NewDisposeScope();
+                    var (x, h) = data.GetBatch(rows.AsSpan(0, b), Device);
+                    body(start, b, x, h);
+                }
+                catch (TorchException e) when (OutOfMemory.Is(e) && b > 1)
+                {
+                    OutOfMemory.Recover();
+                    batchSize = Math.Max(1, b / 2);
+                    Warning?.Invoke($"out of memory on {Device} at batch size {b}; retrying with {batchSize}");
+                    continue; // the same rows again, in smaller batches
+                }
+                start += b;
+                progress?.Report(start);
             }
         }
         finally
         {
             Network.train(wasTraining);
         }
-        return result;
     }
 
     /// <summary>Mean bits/dim over a dataset.</summary>
