@@ -63,7 +63,7 @@ internal static class Generation
     {
         if (!file.Exists) throw new FileNotFoundException($"--model {file.FullName} does not exist");
         var pipeline = ml.Model.Load(file.FullName, out _);
-        var component = Find(pipeline);
+        var component = Find<PixelCnnTransformerBase>(pipeline);
         if (component is null)
         {
             (pipeline as IDisposable)?.Dispose();
@@ -72,8 +72,9 @@ internal static class Generation
         return new LoadedModel(pipeline, component, file);
     }
 
-    private static PixelCnnTransformerBase? Find(ITransformer t) =>
-        t as PixelCnnTransformerBase ?? (t as IEnumerable<ITransformer>)?.Select(Find).LastOrDefault(x => x is not null);
+    /// <summary>The last component of type <typeparamref name="T"/> in a loaded model (searching nested chains), or null.</summary>
+    public static T? Find<T>(ITransformer t) where T : class, ITransformer =>
+        t as T ?? (t as IEnumerable<ITransformer>)?.Select(Find<T>).LastOrDefault(x => x is not null);
 
     /// <summary>Reads the first <paramref name="take"/> images of --data at the model's image size.</summary>
     public static ImageRows Read(MLContext ml, string spec, int? take, ImageShape shape, FashionMnistSplit defaultSplit = FashionMnistSplit.Test)

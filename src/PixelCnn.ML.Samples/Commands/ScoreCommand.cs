@@ -32,7 +32,7 @@ internal static class ScoreCommand
             var loaded = ml.Model.Load(modelFile.FullName, out _);
             try
             {
-                var scorer = Find(loaded) ?? throw new InvalidDataException($"{modelFile.FullName} holds no PixelCNN scorer");
+                var scorer = Generation.Find<PixelCnnDensityTransformer>(loaded) ?? throw new InvalidDataException($"{modelFile.FullName} holds no PixelCNN scorer");
                 var shape = scorer.ImageShape;
                 var source = DataSources.Open(ml, p.GetValue(Data)!, p.GetValue(TrainCommand.Take), shape.Height, grayscale: shape.Channels == 1, FashionMnistSplit.Test);
                 var maps = p.GetValue(BitsMaps);
@@ -45,9 +45,6 @@ internal static class ScoreCommand
         });
         return cmd;
     }
-
-    private static PixelCnnDensityTransformer? Find(ITransformer t) =>
-        t as PixelCnnDensityTransformer ?? (t as IEnumerable<ITransformer>)?.Select(Find).LastOrDefault(x => x is not null);
 
     private static void Write(IDataView scored, DataSource source, FileInfo csv, DirectoryInfo? maps, ImageShape shape, int upscale, double threshold)
     {

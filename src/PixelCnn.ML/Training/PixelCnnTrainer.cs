@@ -73,7 +73,7 @@ public sealed class PixelCnnTrainer
                 {
                     if (cancellationToken.IsCancellationRequested)
                     {
-                        if (o.CheckpointPath is not null) SaveCheckpoint(model, optimizer, state, best, progress, clock);
+                        if (o.CheckpointPath is not null) SaveCheckpoint(model, optimizer, state, best);
                         cancellationToken.ThrowIfCancellationRequested();
                     }
                     int start = b * batch, count = Math.Min(batch, n - start);
@@ -103,7 +103,7 @@ public sealed class PixelCnnTrainer
                             null, rate, clock.Elapsed, eta, optimizer.LearningRate));
                     }
                     if (o.CheckpointPath is not null && o.CheckpointEverySteps > 0 && state.Step % o.CheckpointEverySteps == 0)
-                        SaveCheckpoint(model, optimizer, state, best, progress, clock);
+                        SaveCheckpoint(model, optimizer, state, best);
                 }
                 if (state.BatchInEpoch < stepsPerEpoch) break; // MaxSteps reached mid-epoch
 
@@ -141,9 +141,9 @@ public sealed class PixelCnnTrainer
                 state.BatchInEpoch = 0;
                 state.EpochLossSum = 0;
                 state.EpochLossCount = 0;
-                if (o.CheckpointPath is not null) SaveCheckpoint(model, optimizer, state, best, progress, clock);
+                if (o.CheckpointPath is not null) SaveCheckpoint(model, optimizer, state, best);
             }
-            if (o.CheckpointPath is not null) SaveCheckpoint(model, optimizer, state, best, progress, clock);
+            if (o.CheckpointPath is not null) SaveCheckpoint(model, optimizer, state, best);
             if (best is not null)
             {
                 model.Network.load_state_dict(best);
@@ -215,8 +215,7 @@ public sealed class PixelCnnTrainer
         _ => throw new ArgumentOutOfRangeException(nameof(_config.Optimizer), _config.Optimizer, "unknown optimizer"),
     };
 
-    private void SaveCheckpoint(PixelCnnModel model, optim.Optimizer optimizer, TrainingState state, Dictionary<string, Tensor>? best,
-                                IProgress<TrainingProgress>? progress, Stopwatch clock)
+    private void SaveCheckpoint(PixelCnnModel model, optim.Optimizer optimizer, TrainingState state, Dictionary<string, Tensor>? best)
     {
         Checkpoint.Save(_options.CheckpointPath!, _config, _options.Seed, model, optimizer, state, best);
         _logger?.LogDebug("Checkpoint written to {Path} at step {Step}", _options.CheckpointPath, state.Step);
