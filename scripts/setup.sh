@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs what PixelCnn.ML needs on Debian 12 (as root) and builds the solution, native shim
+# Installs what PixelCnn.ML needs on Debian 12 (as root) and builds the solution, native image codecs
 # included. Idempotent: apt runs only when a package is missing. Nothing is downloaded except
-# Debian packages and the NuGet packages of the solution.
+# Debian packages and the NuGet packages of the solution (TorchSharp brings libtorch 2.10 through
+# NuGet). After the restore, TorchSharp's native library is made loadable on Debian 12's libstdc++
+# (scripts/torchsharp-glibcxx-fix.py; docs/engine.md explains why).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(cmake g++ make libtorch-dev libpng-dev libturbojpeg0-dev dataset-fashion-mnist python3-torch)
+PACKAGES=(cmake g++ make libpng-dev libturbojpeg0-dev dataset-fashion-mnist python3 python3-torch)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -24,4 +26,6 @@ fi
 command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK (dotnet) is not on PATH" >&2; exit 1; }
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet restore PixelCnn.ML.sln
+packages=$(dotnet nuget locals global-packages --list | sed -n 's/^global-packages: //p')
+/usr/bin/python3 scripts/torchsharp-glibcxx-fix.py "${packages%/}/torchsharp/0.107.0/runtimes/linux-x64/native/libLibTorchSharp.so"
 dotnet build PixelCnn.ML.sln -c Release --no-restore

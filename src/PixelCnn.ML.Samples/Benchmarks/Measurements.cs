@@ -1,10 +1,12 @@
 // Throughput measurements of our implementation, run in a child process per preset so the peak
 // memory figure belongs to that measurement alone.
+using PixelCnn.ML.Engine;
+using PixelCnn.ML.Scoring;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using PixelCnn.ML.Models;
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Samples.Benchmarks;
 
@@ -17,10 +19,10 @@ internal static class Measurements
         manual_seed(0);
         using var model = PixelCnnModel.Create(config, seed: 0, device);
         var parameters = model.Network.parameters().ToList();
-        using var optimizer = new optim.Adam(parameters, config.LearningRate);
+        using var optimizer = optim.Adam(parameters, config.LearningRate);
         using var g = new Generator(1);
-        using var x = randint(0, 256, [batch, 1, 28, 28], g).to(ScalarType.Float32, device);
-        void Sync() { if (device.IsCuda) cuda.synchronize(device.index); }
+        using var x = randint(0, 256, [batch, 1, 28, 28], generator: g).to(ScalarType.Float32, device);
+        void Sync() { if ((device.type == DeviceType.CUDA)) cuda.synchronize(device); }
         model.Network.train();
         void Step()
         {
@@ -37,26 +39,25 @@ internal static class Measurements
         double trainIps = trainSteps * batch / sw.Elapsed.TotalSeconds;
 
         model.Network.eval();
-        using var xs = randint(0, 256, [scoreBatch, 1, 28, 28], g).to(ScalarType.Float32, device);
+        using var xs = randint(0, 256, [scoreBatch, 1, 28, 28], generator: g).to(ScalarType.Float32, device);
         double scoreIps;
         using (no_grad())
         {
-            using (var s = NewDisposeScope()) model.Network.NllNats(xs).sum().item();
+            using (var s = NewDisposeScope()) model.Network.NllNats(xs).sum().item<float>();
             sw.Restart();
             for (int i = 0; i < scoreBatches; i++)
             {
                 using var s = NewDisposeScope();
-                model.Network.NllNats(xs).sum().item();
+                model.Network.NllNats(xs).sum().item<float>();
             }
             scoreIps = scoreBatches * scoreBatch / sw.Elapsed.TotalSeconds;
         }
         return new JsonObject
         {
-            ["implementation"] = "pixelcnn.ml", ["torch"] = version, ["preset"] = preset.ToUpperInvariant(), ["threads"] = get_num_threads(),
-            ["device"] = device.ToString(), ["device_name"] = device.IsCuda ? cuda.get_device_name(device.index) : "cpu",
-            ["batch"] = batch, ["params"] = model.Network.parameter_count(), ["train_images_per_s"] = trainIps,
+            ["implementation"] = "pixelcnn.ml", ["torch"] = TorchEngine.LibTorchVersion, ["preset"] = preset.ToUpperInvariant(), ["threads"] = get_num_threads(),
+            ["device"] = device.ToString(), ["device_name"] = (device.type == DeviceType.CUDA) ? GpuInfo.DeviceName(device.index) : "cpu",
+            ["batch"] = batch, ["params"] = model.Network.ParameterCount, ["train_images_per_s"] = trainIps,
             ["score_images_per_s"] = scoreIps, ["score_batch"] = scoreBatch, ["peak_rss_mib"] = PeakRssMiB(),
-            ["peak_device_mib"] = device.IsCuda ? cuda.memory_stats(device.index).peak / 1048576.0 : null,
         };
     }
 
@@ -83,7 +84,7 @@ internal static class Measurements
         return new JsonObject
         {
             ["cpu"] = cpu, ["cores"] = Environment.ProcessorCount, ["memory_gib"] = Math.Round(memGiB, 1), ["os"] = os,
-            ["libtorch"] = version, ["dotnet"] = Environment.Version.ToString(),
+            ["libtorch"] = TorchEngine.LibTorchVersion, ["dotnet"] = Environment.Version.ToString(),
             ["load_average"] = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "",
         };
     }

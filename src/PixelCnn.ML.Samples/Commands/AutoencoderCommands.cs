@@ -2,6 +2,8 @@
 // zip; encode writes each image's bottleneck vector h as CSV; reconstruct samples decodings of
 // images' h; interpolate decodes the straight path between two images' h (figure 5 of the Gated
 // PixelCNN paper), one grid row per seed.
+using PixelCnn.ML.Engine;
+using TorchSharp;
 using System.CommandLine;
 using System.Globalization;
 using PixelCnn.ML.Components;
@@ -9,7 +11,7 @@ using PixelCnn.ML.Data;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Sampling;
 using Spectre.Console;
-using static PixelCnn.ML.Torch.torch;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Samples.Commands;
 
@@ -153,8 +155,8 @@ internal static class AutoencoderCommands
             int m = loaded.Model.Config.EmbeddingSize;
             var h = loaded.Model.Encode(rows.ToDataset(), cancellationToken: Cli.Cancellation);
             using var scope = NewDisposeScope();
-            var from = tensor(h.AsSpan(a * m, m).ToArray(), m);
-            var to = tensor(h.AsSpan(b * m, m).ToArray(), m);
+            var from = tensor(h.AsSpan(a * m, m).ToArray());
+            var to = tensor(h.AsSpan(b * m, m).ToArray());
             var cells = new List<MLImage>();
             ulong seed = p.GetValue(Generation.Seed);
             for (int row = 0; row < r; row++)

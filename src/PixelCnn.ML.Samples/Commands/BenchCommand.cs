@@ -2,6 +2,9 @@
 // on the same libtorch, threads, batch and allocator policy (alternating the two sides, medians of
 // several rounds), optionally a one-epoch Fashion-MNIST quality run of both from the same initial
 // weights and batch order. Writes JSON and prints a table; figures go to docs/benchmarks.md.
+using PixelCnn.ML.Engine;
+using static TorchSharp.torch;
+using PixelCnn.ML.Scoring;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
@@ -10,7 +13,7 @@ using PixelCnn.ML.Data;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Samples.Benchmarks;
 using PixelCnn.ML.Serialization;
-using PixelCnn.ML.Torch;
+using TorchSharp;
 using PixelCnn.ML.Training;
 using Spectre.Console;
 
@@ -62,7 +65,7 @@ internal static class BenchCommand
         {
             var r = Measurements.TrainAndScore(p.GetValue(WorkerPreset)!, p.GetValue(Batch), p.GetValue(Warmup), p.GetValue(TrainSteps),
                                                p.GetValue(ScoreBatch), p.GetValue(ScoreBatches),
-                                               Runtime.DeviceSelector.Parse(p.GetValue(DeviceOption)!));
+                                               Engine.DeviceSelector.Parse(p.GetValue(DeviceOption)!));
             Console.WriteLine(r.ToJsonString());
             return Cli.Ok;
         });
@@ -82,9 +85,9 @@ internal static class BenchCommand
             ["command"] = "pixelcnn " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'"),
         };
-        var device = Runtime.DeviceSelector.Parse(p.GetValue(DeviceOption)!);
+        var device = Engine.DeviceSelector.Parse(p.GetValue(DeviceOption)!);
         report["device"] = device.ToString();
-        if (device.IsCuda) report["device_name"] = Torch.torch.cuda.get_device_name(device.index);
+        if ((device.type == DeviceType.CUDA)) report["device_name"] = Benchmarks.GpuInfo.DeviceName(device.index);
         if (!p.GetValue(SkipThroughput))
             report["throughput"] = Throughput(p, presets, reference, device);
         if (p.GetValue(Sampling))
@@ -115,7 +118,7 @@ internal static class BenchCommand
                 Cli.Err.MarkupLine($"[grey]preset {preset}, round {r + 1}/{rounds}[/]");
                 ours.Add(RunWorker(preset, batch, warmup, steps, sb, sn, device));
                 if (reference is not null)
-                    theirs.Add(reference.Run($"bench --preset {preset} --threads {Torch.torch.get_num_threads()} --batch {batch} --warmup {warmup} " +
+                    theirs.Add(reference.Run($"bench --preset {preset} --threads {torch.get_num_threads()} --batch {batch} --warmup {warmup} " +
                                              $"--train-steps {steps} --score-batch {sb} --score-batches {sn} --device {device}"));
             }
             var entry = new JsonObject { ["preset"] = preset.ToUpperInvariant(), ["batch"] = batch, ["score_batch"] = sb, ["rounds"] = rounds };
@@ -240,7 +243,7 @@ internal static class BenchCommand
             if (reference is not null)
             {
                 Cli.Err.MarkupLine("[grey]quality run: PyTorch, same initial weights and batch order[/]");
-                var r = reference.Run($"train-epoch --preset {preset} --device {device} --threads {Torch.torch.get_num_threads()} --weights \"{weights}\" --order \"{orderFile}\"" +
+                var r = reference.Run($"train-epoch --preset {preset} --device {device} --threads {torch.get_num_threads()} --weights \"{weights}\" --order \"{orderFile}\"" +
                                       (limit > 0 ? $" --limit {limit}" : ""));
                 q["pytorch"] = r;
                 double diff = bpd - (double)r["test_bits_per_dim"]!;

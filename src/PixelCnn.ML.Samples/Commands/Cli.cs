@@ -1,6 +1,8 @@
 // Shared plumbing of the commands: error reporting with exit codes, Ctrl+C cancellation, progress.
+using TorchSharp;
 using System.CommandLine;
-using PixelCnn.ML.Native;
+using PixelCnn.ML.Engine;
+using PixelCnn.ML.Imaging;
 using Spectre.Console;
 
 namespace PixelCnn.ML.Samples.Commands;
@@ -38,13 +40,13 @@ internal static class Cli
             Console.Error.WriteLine("Cancelled.");
             return Cancelled;
         }
-        catch (NativeLibraryLoadException e)
+        catch (Exception e) when (e is NativeLibraryLoadException or TorchEngineException)
         {
             Console.Error.WriteLine(e.Message);
             return Failed;
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or InvalidOperationException
-                                      or TorchException or UnauthorizedAccessException or Training.TrainingDivergedException)
+                                      or System.Runtime.InteropServices.ExternalException or UnauthorizedAccessException or Training.TrainingDivergedException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return Failed;

@@ -1,11 +1,13 @@
 // pixelcnn complete: shows how a PixelCNN finishes images whose top rows are given. Each grid row is
 // one input image: the original, the masked input (rows the model does not see drawn mid-gray 128),
 // then --samples completions that keep the known rows exactly.
+using PixelCnn.ML.Engine;
+using TorchSharp;
 using System.CommandLine;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Data;
 using PixelCnn.ML.Sampling;
-using static PixelCnn.ML.Torch.torch;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Samples.Commands;
 
@@ -44,7 +46,7 @@ internal static class CompleteCommand
 
             using var scope = NewDisposeScope();
             var model = loaded.Model;
-            Torch.Tensor? conditions = null;
+            TorchSharp.torch.Tensor? conditions = null;
             var cfg = model.Config;
             if (model.Network is Models.PixelCnnAutoencoder)
                 conditions = tensor(model.Encode(rows.ToDataset()), n, cfg.EmbeddingSize);

@@ -1,4 +1,6 @@
 // Training progress for the terminal: a live bar when interactive, periodic lines otherwise.
+using PixelCnn.ML.Engine;
+using TorchSharp;
 using PixelCnn.ML.Training;
 
 namespace PixelCnn.ML.Samples.Commands;

@@ -5,6 +5,7 @@
 //   4. Train a class-conditional sampler on all ten classes; a sample grid per class.
 //   5. A completion grid: test images with their bottom half sampled by the scorer's model.
 // Everything goes to --out, with summary.json.
+using PixelCnn.ML.Engine;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
@@ -14,7 +15,7 @@ using PixelCnn.ML.Data;
 using PixelCnn.ML.Imaging;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Sampling;
-using PixelCnn.ML.Torch;
+using TorchSharp;
 using Spectre.Console;
 
 namespace PixelCnn.ML.Samples.Commands;
@@ -54,8 +55,8 @@ internal static class DemoCommand
         var names = FashionMnist.ClassNames;
         int holdout = names.ToList().FindIndex(n => n.Equals(p.GetValue(Holdout), StringComparison.OrdinalIgnoreCase));
         if (holdout < 0) throw new ArgumentException($"--holdout {p.GetValue(Holdout)}: not a Fashion-MNIST class ({string.Join(", ", names)})");
-        var device = Runtime.DeviceSelector.Parse(p.GetValue(TrainCommand.DeviceOption)!);
-        var ml = new MLContext(seed: 1) { GpuDeviceId = device.IsCuda ? device.index : null };
+        var device = Engine.DeviceSelector.Parse(p.GetValue(TrainCommand.DeviceOption)!);
+        var ml = new MLContext(seed: 1) { GpuDeviceId = (device.type == DeviceType.CUDA) ? device.index : null };
         ml.Log += (_, e) => { if (e.Kind != Runtime.ChannelMessageKind.Trace) Cli.Err.MarkupLine($"[grey]{Markup.Escape(e.RawMessage)}[/]"); };
         var config = PixelCnnConfig.Preset(p.GetValue(Preset)!);
         int nTrain = p.GetValue(TrainImages), epochs = p.GetValue(Epochs);
@@ -140,7 +141,7 @@ internal static class DemoCommand
         {
             var images = torch.tensor(picks.SelectMany(i => testRows[i].Pixels).ToArray(), picks.Length, 1, 28, 28);
             var done = PixelCnnSampler.Complete(scorer.Model, images, knownRows: 14, samplesPerImage: 3, options: new SamplingOptions { Seed = 3 },
-                                                cancellationToken: Cli.Cancellation).to(ScalarType.Byte, Device.CPU).data<byte>();
+                                                cancellationToken: Cli.Cancellation).to(torch.ScalarType.Byte, torch.CPU).data<byte>().ToArray();
             for (int k = 0; k < picks.Length; k++)
             {
                 var original = Img(picks[k]);

@@ -1,3 +1,5 @@
+using PixelCnn.ML.Engine;
+using TorchSharp;
 using System.CommandLine;
 using PixelCnn.ML.Samples.Examples;
 

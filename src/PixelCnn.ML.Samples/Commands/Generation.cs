@@ -2,6 +2,9 @@
 // share: finding the PixelCNN component in a model zip, reading a data source's pixels (and class
 // labels) into memory, turning NCHW bytes into images, writing PNG grids, and showing sampling
 // progress row by row.
+using PixelCnn.ML.Engine;
+using TorchSharp;
+using PixelCnn.ML.Scoring;
 using System.CommandLine;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Data;
@@ -21,11 +24,11 @@ internal sealed record ImageRows(ImageShape Shape, byte[] Pixels, int[]? Labels,
     public MLImage Image(int index) => Generation.ToImage(Pixels, index, Shape);
 
     /// <summary>Images [first, first + count) as a float tensor [count, C, H, W] of whole values 0..255.</summary>
-    public Torch.Tensor Tensor(int first, int count)
+    public TorchSharp.torch.Tensor Tensor(int first, int count)
     {
         var f = new float[count * Shape.Size];
         for (int i = 0; i < f.Length; i++) f[i] = Pixels[first * Shape.Size + i];
-        return Torch.torch.tensor(f, count, Shape.Channels, Shape.Height, Shape.Width);
+        return torch.tensor(f, count, Shape.Channels, Shape.Height, Shape.Width);
     }
 }
 
@@ -54,8 +57,8 @@ internal static class Generation
 
     public static MLContext Context(ParseResult p, int seed = 1)
     {
-        var device = Runtime.DeviceSelector.Parse(p.GetValue(TrainCommand.DeviceOption)!);
-        return new MLContext(seed: seed) { GpuDeviceId = device.IsCuda ? device.index : null };
+        var device = Engine.DeviceSelector.Parse(p.GetValue(TrainCommand.DeviceOption)!);
+        return new MLContext(seed: seed) { GpuDeviceId = (device.type == DeviceType.CUDA) ? device.index : null };
     }
 
     /// <summary>Loads the model zip named by --model and finds its PixelCNN component.</summary>
@@ -132,10 +135,10 @@ internal static class Generation
     }
 
     /// <summary>The images of a float tensor [N, C, H, W] holding whole values 0..255.</summary>
-    public static List<MLImage> ToImages(Torch.Tensor images, ImageShape s)
+    public static List<MLImage> ToImages(TorchSharp.torch.Tensor images, ImageShape s)
     {
-        using var cpu = images.to(Torch.ScalarType.Float32, Torch.Device.CPU);
-        var f = cpu.data<float>();
+        using var cpu = images.to(torch.ScalarType.Float32, torch.CPU);
+        var f = cpu.data<float>().ToArray();
         var bytes = new byte[f.Length];
         for (int i = 0; i < f.Length; i++) bytes[i] = (byte)Math.Clamp(MathF.Round(f[i]), 0, 255);
         return Enumerable.Range(0, f.Length / s.Size).Select(i => ToImage(bytes, i, s)).ToList();

@@ -1,18 +1,21 @@
 // pixelcnn gpu-check: the correctness checks that need a real device, run where one exists (see
 // scripts/gpu/): causality of every architecture on the device, and agreement of bits/dim between
 // the CPU and the device for the same weights and input. Exit code 1 when any check fails.
+using PixelCnn.ML.Scoring;
+using PixelCnn.ML.Data;
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PixelCnn.ML.Diagnostics;
 using PixelCnn.ML.Models;
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Runtime;
 using PixelCnn.ML.Sampling;
 using PixelCnn.ML.Samples.Benchmarks;
-using PixelCnn.ML.Torch;
+using TorchSharp;
 using PixelCnn.ML.Training;
 using Spectre.Console;
-using static PixelCnn.ML.Torch.torch;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Samples.Commands;
 
@@ -35,7 +38,7 @@ internal static class GpuCheckCommand
     {
         var device = DeviceSelector.Parse(p.GetValue(DeviceOption)!);
         var report = new JsonObject { ["machine"] = Measurements.Machine(), ["device"] = device.ToString() };
-        if (device.IsCuda) report["device_name"] = cuda.get_device_name(device.index);
+        if ((device.type == DeviceType.CUDA)) report["device_name"] = Benchmarks.GpuInfo.DeviceName(device.index);
         var checks = new JsonArray();
         var table = new Table().AddColumns("check", "result", "detail");
         bool allPassed = true;
@@ -59,8 +62,8 @@ internal static class GpuCheckCommand
                     using var scope = NewDisposeScope();
                     using var model = PixelCnnModel.Create(config, seed: 7, device);
                     using var g = new Generator(3);
-                    var x = (rand([2, colours, 6, 6], g) * 255).floor().to(device);
-                    var h = cond == ConditioningKind.None ? null : randn([2, 4], g).to(device);
+                    var x = (rand([2, colours, 6, 6], generator: g) * 255).floor().to(device);
+                    var h = cond == ConditioningKind.None ? null : randn([2, 4], generator: g).to(device);
                     var v = CausalityCheck.Run(model.Network, x, h);
                     Record($"causality {arch} C={colours} {cond}", v.Count == 0, v.Count == 0 ? $"{6 * 6 * colours} outputs checked on {device}" : v[0].ToString());
                 }
@@ -68,7 +71,7 @@ internal static class GpuCheckCommand
         foreach (var preset in new[] { "S", "M" })
         {
             var config = PixelCnnConfig.Preset(preset);
-            var images = Training.ImageDatasetFactory.Random(config, 16, seed: 5);
+            var images = Data.ImageDatasetFactory.Random(config, 16, seed: 5);
             using var cpu = PixelCnnModel.Create(config, seed: 11);
             using var dev = PixelCnnModel.Create(config, seed: 11).To(device);
             var a = cpu.Score(images).BitsPerDim;

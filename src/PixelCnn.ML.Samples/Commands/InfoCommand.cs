@@ -1,5 +1,7 @@
+using PixelCnn.ML.Engine;
+using PixelCnn.ML.Scoring;
 using System.CommandLine;
-using PixelCnn.ML.Torch;
+using TorchSharp;
 
 namespace PixelCnn.ML.Samples.Commands;
 
@@ -10,11 +12,11 @@ internal static class InfoCommand
         var cmd = new Command("info", "Show the libtorch version, threads and devices this machine offers.");
         cmd.SetAction(_ =>
         {
-            Console.WriteLine($"PixelCnn.ML  {typeof(PixelCnn.ML.Models.PixelCnnModel).Assembly.GetName().Version}");
-            Console.WriteLine($"libtorch     {torch.version}");
+            Console.WriteLine($"PixelCnn.ML  {typeof(PixelCnn.ML.Scoring.PixelCnnModel).Assembly.GetName().Version}");
+            Console.WriteLine($"libtorch     {TorchEngine.LibTorchVersion}");
             Console.WriteLine($"threads      {torch.get_num_threads()} (of {Environment.ProcessorCount} cores)");
-            Console.WriteLine($"CUDA         {(torch.cuda.is_compiled() ? "built in" : "not built in")}, {torch.cuda.device_count()} device(s)");
-            for (int i = 0; i < torch.cuda.device_count(); i++) Console.WriteLine($"  cuda:{i}     {torch.cuda.get_device_name(i)}");
+            Console.WriteLine($"CUDA         {(torch.cuda.is_available() ? "available" : "not available")}, {torch.cuda.device_count()} device(s)");
+            for (int i = 0; i < torch.cuda.device_count(); i++) Console.WriteLine($"  cuda:{i}     {Benchmarks.GpuInfo.DeviceName(i) ?? "(name unknown)"}");
             return Cli.Ok;
         });
         return cmd;

@@ -1,5 +1,7 @@
 // pixelcnn score: scores images with a saved PixelCNN scorer; writes a CSV of bits/dim and anomaly
 // flags, and on request the per-pixel bits maps as PNG heat maps.
+using PixelCnn.ML.Engine;
+using TorchSharp;
 using System.CommandLine;
 using System.Globalization;
 using PixelCnn.ML.Components;
@@ -25,8 +27,8 @@ internal static class ScoreCommand
         };
         cmd.SetAction(p =>
         {
-            var device = Runtime.DeviceSelector.Parse(p.GetValue(TrainCommand.DeviceOption)!);
-            var ml = new MLContext(seed: 1) { GpuDeviceId = device.IsCuda ? device.index : null };
+            var device = Engine.DeviceSelector.Parse(p.GetValue(TrainCommand.DeviceOption)!);
+            var ml = new MLContext(seed: 1) { GpuDeviceId = (device.type == DeviceType.CUDA) ? device.index : null };
             var modelFile = p.GetValue(Model)!;
             if (!modelFile.Exists) throw new FileNotFoundException($"--model {modelFile.FullName} does not exist");
             var loaded = ml.Model.Load(modelFile.FullName, out _);

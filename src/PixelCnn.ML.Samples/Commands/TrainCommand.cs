@@ -1,4 +1,6 @@
 // pixelcnn train: fits the PixelCNN density scorer on images and saves the pipeline as a model zip.
+using PixelCnn.ML.Engine;
+using TorchSharp;
 using System.CommandLine;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Models;
@@ -31,8 +33,8 @@ internal static class TrainCommand
         };
         cmd.SetAction(p =>
         {
-            var device = Runtime.DeviceSelector.Parse(p.GetValue(DeviceOption)!);
-            var ml = new MLContext(seed: p.GetValue(Seed)) { GpuDeviceId = device.IsCuda ? device.index : null };
+            var device = Engine.DeviceSelector.Parse(p.GetValue(DeviceOption)!);
+            var ml = new MLContext(seed: p.GetValue(Seed)) { GpuDeviceId = (device.type == DeviceType.CUDA) ? device.index : null };
             ml.Log += (_, e) => { if (e.Kind != Runtime.ChannelMessageKind.Trace) Cli.Err.MarkupLine($"[grey]{Markup.Escape(e.RawMessage)}[/]"); };
             var source = DataSources.Open(ml, p.GetValue(Data)!, p.GetValue(Take), p.GetValue(ImageSize), grayscale: !p.GetValue(Rgb));
             var checkpoint = p.GetValue(Checkpoint);

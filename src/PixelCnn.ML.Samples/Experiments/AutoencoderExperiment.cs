@@ -4,6 +4,9 @@
 // MSE-trained convolutional autoencoder per m with the same encoder; it reports the test bits/dim
 // of x given h against the unconditional model (what h saves the decoder) and writes, per m, a
 // picture: originals, MSE reconstructions, and PixelCNN-autoencoder sampled reconstructions.
+using PixelCnn.ML.Engine;
+using TorchSharp;
+using PixelCnn.ML.Scoring;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
@@ -15,7 +18,7 @@ using PixelCnn.ML.Samples.Commands;
 using PixelCnn.ML.Sampling;
 using PixelCnn.ML.Training;
 using Spectre.Console;
-using static PixelCnn.ML.Torch.torch;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Samples.Experiments;
 
@@ -57,7 +60,7 @@ internal static class AutoencoderExperiment
         var sizes = Generation.ParseList(p.GetValue(Sizes)!, "--sizes");
         if (sizes.Any(m => m < 1)) throw new ArgumentException($"--sizes {p.GetValue(Sizes)}: every size must be >= 1");
         var preset = PixelCnnConfig.Preset(p.GetValue(Preset)!);
-        var device = Runtime.DeviceSelector.Parse(p.GetValue(TrainCommand.DeviceOption)!);
+        var device = Engine.DeviceSelector.Parse(p.GetValue(TrainCommand.DeviceOption)!);
         ulong seed = (ulong)p.GetValue(Seed);
         var outDir = p.GetValue(OutDir)!;
         outDir.Create();
@@ -94,7 +97,7 @@ internal static class AutoencoderExperiment
             double given = ae.Score(test, cancellationToken: Cli.Cancellation).BitsPerDim.Average();
             Cli.Err.MarkupLine($"  test {given:F4} bits/dim of x given h ({aeTime.TotalSeconds:F0} s)");
             using var scope = NewDisposeScope();
-            var x = shownSet.GetBatch(showRows, Torch.Device.CPU).x;
+            var x = shownSet.GetBatch(showRows, torch.CPU).x;
             var sampled = PixelCnnSampler.Reconstruct(ae, x, SamplesPerImage, new SamplingOptions { Seed = seed },
                                                       Generation.RowProgress("  sampling reconstructions", shape.Height), Cli.Cancellation);
             var aeImages = Generation.ToImages(sampled, shape);
@@ -102,7 +105,7 @@ internal static class AutoencoderExperiment
             Cli.Err.MarkupLine($"[bold](c) MSE autoencoder, m = {m}[/]");
             sw.Restart();
             manual_seed((long)seed);
-            using var mse = new MseAutoencoder(1, shape.Height, shape.Width, baseConfig.EncoderChannels, m, new Torch.Generator(seed));
+            using var mse = new MseAutoencoder(1, shape.Height, shape.Width, baseConfig.EncoderChannels, m, new torch.Generator(seed));
             mse.to(device);
             var reporter = new StepReporter("  MSE training");
             mse.Fit(train, epochs, baseConfig.BatchSize, baseConfig.LearningRate, seed, device, reporter.Report, Cli.Cancellation);
@@ -161,7 +164,7 @@ internal static class AutoencoderExperiment
 
     private static ImageDataset Dataset(IdxDataset d) => new(1, d.Rows, d.Columns, d.Images);
 
-    private static PixelCnnModel TrainPixelCnn(PixelCnnConfig config, ImageDataset train, int epochs, ulong seed, Torch.Device device)
+    private static PixelCnnModel TrainPixelCnn(PixelCnnConfig config, ImageDataset train, int epochs, ulong seed, TorchSharp.torch.Device device)
     {
         var trainer = new PixelCnnTrainer(config, new TrainingOptions { Epochs = epochs, Seed = seed, Device = device });
         return trainer.Fit(train, null, new ConsoleTrainingProgress(), Cli.Cancellation).Model;

@@ -3,40 +3,45 @@
 // linear map to h) and a small decoder mirroring it (linear map to a 2c x H/4 x W/4 map, two
 // stride-2 transposed convolutions, sigmoid·255). It gives one deterministic reconstruction per h,
 // the blurry average the Gated PixelCNN paper contrasts with the PixelCNN decoder's samples.
+using PixelCnn.ML.Engine;
+using PixelCnn.ML.Data;
 using PixelCnn.ML.Models;
-using PixelCnn.ML.Torch;
+using TorchSharp;
+using TorchSharp.Modules;
 using PixelCnn.ML.Training;
-using static PixelCnn.ML.Torch.torch;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Samples.Experiments;
 
-internal sealed class MseAutoencoder : nn.Module
+internal sealed class MseAutoencoder : nn.Module<Tensor, Tensor>
 {
-    private readonly ConvEncoder _encoder;
-    private readonly nn.Linear _fc;
-    private readonly nn.ConvTranspose2d _up1, _up2;
+    private readonly ConvEncoder encoder;
+    private readonly Linear fc;
+    private readonly ConvTranspose2d up1, up2;
     private readonly int _c, _h, _w, _base;
 
     public MseAutoencoder(int channels, int height, int width, int baseChannels, int embeddingSize, Generator? g = null)
+        : base(nameof(MseAutoencoder))
     {
         if (height % 4 != 0 || width % 4 != 0)
             throw new ArgumentException($"the MSE autoencoder's decoder needs image sides divisible by 4, got {height}x{width}");
         (_c, _h, _w, _base) = (channels, height, width, baseChannels);
-        _encoder = register_module("encoder", new ConvEncoder(channels, height, width, baseChannels, embeddingSize, g));
-        _fc = register_module("fc", new nn.Linear(embeddingSize, 2L * baseChannels * (height / 4) * (width / 4), generator: g));
+        encoder = new ConvEncoder(channels, height, width, baseChannels, embeddingSize, g);
+        fc = Layers.Linear(embeddingSize, 2L * baseChannels * (height / 4) * (width / 4), g);
         // kernel 4, stride 2, padding 1 doubles the side exactly: H/4 → H/2 → H.
-        _up1 = register_module("up1", new nn.ConvTranspose2d(2L * baseChannels, baseChannels, 4, stride: 2, padding: 1, generator: g));
-        _up2 = register_module("up2", new nn.ConvTranspose2d(baseChannels, channels, 4, stride: 2, padding: 1, generator: g));
+        up1 = Layers.ConvTranspose2d(2L * baseChannels, baseChannels, 4, stride: 2, padding: 1, g);
+        up2 = Layers.ConvTranspose2d(baseChannels, channels, 4, stride: 2, padding: 1, g);
+        RegisterComponents();
     }
 
     /// <summary>Images (0..255, [N, C, H, W]) → reconstructions in [0, 255], same shape.</summary>
-    public Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = _encoder.forward(x);
-        var f = nn.functional.elu(_fc.forward(h)).view(x.shape[0], 2L * _base, _h / 4, _w / 4);
-        f = nn.functional.elu(_up1.forward(f));
-        return (_up2.forward(f).sigmoid() * 255.0).MoveToOuterDisposeScope();
+        var h = encoder.forward(x);
+        var f = nn.functional.elu(fc.forward(h), 1.0).view(x.shape[0], 2L * _base, _h / 4, _w / 4);
+        f = nn.functional.elu(up1.forward(f), 1.0);
+        return (up2.forward(f).sigmoid() * 255.0).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -48,7 +53,7 @@ internal sealed class MseAutoencoder : nn.Module
                     Action<long, long, double>? progress, CancellationToken cancellationToken)
     {
         var trainable = parameters().ToList();
-        using var optimizer = new optim.Adam(trainable, learningRate);
+        using var optimizer = optim.Adam(trainable, learningRate);
         int n = data.Count;
         long steps = (long)epochs * ((n + batchSize - 1) / batchSize), step = 0;
         train();
@@ -87,7 +92,7 @@ internal sealed class MseAutoencoder : nn.Module
             var (x, _) = data.GetBatch(rows.AsSpan(0, b), device);
             var y = forward(x).round();
             squared += ((y - x) * (y - x)).sum().to(ScalarType.Float64).item<double>();
-            var values = y.to(ScalarType.Float32, Device.CPU).data<float>();
+            var values = y.to(ScalarType.Float32, torch.CPU).data<float>().ToArray();
             for (int i = 0; i < values.Length; i++) pixels[(long)start * size + i] = (byte)Math.Clamp(values[i], 0, 255);
         }
         return (pixels, squared / ((double)n * size));

@@ -1,4 +1,5 @@
 // Logging, mirroring ML.NET: components write to a channel; MLContext raises its Log event for each message.
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Runtime;
 
 namespace PixelCnn.ML.Runtime

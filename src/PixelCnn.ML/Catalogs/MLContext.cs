@@ -1,5 +1,6 @@
 // MLContext mirrors Microsoft.ML.MLContext: the entry point holding the catalogs, the randomness source, the
 // device choice and the log. Components receive it (through their catalog) and read the device and seed here.
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Runtime;
 
 namespace PixelCnn.ML;

@@ -1,6 +1,7 @@
 // Routes the trainer's ILogger messages to MLContext.Log, so pipeline users see training progress
 // the ML.NET way (ml.Log += ...).
 using Microsoft.Extensions.Logging;
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Runtime;
 
 namespace PixelCnn.ML.Components;

@@ -7,14 +7,16 @@
 //   options: { "featureColumn", "shape": [C, H, W], "outputReconstruction", "temperature",
 //              "samplingSeed", "batchSize", "outputColumns": {embedding, bitsPerDim, reconstruction} }
 //   entries: config.json, weights.safetensors (keys encoder.* and decoder.*)
+using PixelCnn.ML.Scoring;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using PixelCnn.ML.Data;
 using PixelCnn.ML.Models;
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Runtime;
 using PixelCnn.ML.Sampling;
 using PixelCnn.ML.Training;
-using static PixelCnn.ML.Torch.torch;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Components;
 
@@ -120,7 +122,7 @@ public sealed class PixelCnnAutoencoderTransformer : PixelCnnTransformerBase
         var bytes = WithModel(model =>
         {
             using var scope = NewDisposeScope();
-            var h = tensor<float>(embeddings, [count, m], model.Device);
+            var h = tensor(embeddings, [count, m], device: model.Device);
             return PixelCnnSampler.SampleBytes(model, count, h, new SamplingOptions { Seed = seed, Temperature = temperature }, progress, cancellationToken);
         });
         return Enumerable.Range(0, count).Select(i => ImageConversions.ToImage(bytes, i, _s.Shape)).ToList();
@@ -207,7 +209,7 @@ public sealed class PixelCnnAutoencoderTransformer : PixelCnnTransformerBase
                     if (wantRecon)
                     {
                         using var scope = NewDisposeScope();
-                        var cond = tensor<float>(h, [n, m.Config.EmbeddingSize], m.Device);
+                        var cond = tensor(h, [n, m.Config.EmbeddingSize], device: m.Device);
                         var seed = BatchSeed(s.SamplingSeed, input.FirstPosition);
                         var bytes = PixelCnnSampler.SampleBytes(m, n, cond, new SamplingOptions { Seed = seed, Temperature = s.Temperature });
                         ImageConversions.WriteImages(output, bytes, n, _shape, s.ReconstructionColumn, null);

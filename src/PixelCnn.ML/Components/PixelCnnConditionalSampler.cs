@@ -9,14 +9,16 @@
 //   options: { "condition": {name, kind, size}, "shape": [C, H, W], "temperature", "samplingSeed",
 //              "batchSize", "outputColumns": {image, pixels} }
 //   entries: config.json, weights.safetensors
+using PixelCnn.ML.Scoring;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using PixelCnn.ML.Data;
 using PixelCnn.ML.Models;
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Runtime;
 using PixelCnn.ML.Sampling;
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Components;
 
@@ -148,7 +150,7 @@ public sealed class PixelCnnConditionalSamplerTransformer : PixelCnnTransformerB
         WithModel(m =>
         {
             using var scope = NewDisposeScope();
-            var cond = tensor<float>(h, [count, _s.Condition.Size], m.Device);
+            var cond = tensor(h, [count, _s.Condition.Size], device: m.Device);
             return PixelCnnSampler.SampleBytes(m, count, cond, new SamplingOptions { Seed = seed, Temperature = temperature }, progress, ct);
         });
 

@@ -1,9 +1,12 @@
 // Training shared by the PixelCNN components: the options every one of them takes, reading the
 // input columns into memory, the model configuration from the data, device and seed from the
 // MLContext, the validation split, and the training run itself.
+using static TorchSharp.torch;
+using PixelCnn.ML.Data;
 using PixelCnn.ML.Models;
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Runtime;
-using PixelCnn.ML.Torch;
+using TorchSharp;
 using PixelCnn.ML.Training;
 
 namespace PixelCnn.ML.Components;
@@ -26,8 +29,6 @@ public abstract class PixelCnnTrainingOptionsBase
     public double ValidationFraction;
     /// <summary>Stop when validation bits/dim has not improved for this many epochs (0 = off; needs a validation split).</summary>
     public int EarlyStoppingPatience;
-    /// <summary>Run convolutions under bf16 autocast (CUDA GPUs with bf16); bits/dim stay float32.</summary>
-    public bool MixedPrecision;
     /// <summary>Checkpoint file, written atomically every <see cref="CheckpointEverySteps"/> steps and at each epoch end.</summary>
     public string? CheckpointPath;
     public int CheckpointEverySteps;
@@ -82,7 +83,7 @@ internal static class PixelCnnFitting
         var trainer = new PixelCnnTrainer(d.Config, new TrainingOptions
         {
             Epochs = o.Epochs, MaxSteps = o.MaxSteps, Seed = d.Seed, Device = d.Device, CheckpointPath = o.CheckpointPath,
-            CheckpointEverySteps = o.CheckpointEverySteps, ResumeFrom = o.ResumeFrom, MixedPrecision = o.MixedPrecision,
+            CheckpointEverySteps = o.CheckpointEverySteps, ResumeFrom = o.ResumeFrom,
             EarlyStoppingPatience = d.Validation is null ? 0 : o.EarlyStoppingPatience, EvaluationBatchSize = o.ScoreBatchSize,
         }, new ChannelLogger(ch));
         return trainer.Fit(d.Train, d.Validation, o.Progress, o.CancellationToken);

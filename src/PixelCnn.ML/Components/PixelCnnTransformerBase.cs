@@ -2,9 +2,11 @@
 // Dispose), serialises native work on it with a lock, maps input rows in batches, computes its
 // output schema by mapping an empty view, and saves as component options + the model's
 // config.json and weights.safetensors.
+using PixelCnn.ML.Scoring;
 using System.Text.Json.Nodes;
 using PixelCnn.ML.Data;
 using PixelCnn.ML.Models;
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Runtime;
 
 namespace PixelCnn.ML.Components;

@@ -3,8 +3,8 @@
 // w.r.t. the input must be exactly zero at that sub-pixel, at every later one (raster order, then
 // R<G<B), and everywhere in the other images of the batch.
 using PixelCnn.ML.Models;
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Diagnostics;
 
@@ -38,7 +38,7 @@ public static class CausalityCheck
             using var inner = NewDisposeScope();
             input.grad = null;
             output.narrow(0, 0, 1).narrow(1, ch * p, p).narrow(2, i, 1).narrow(3, j, 1).sum().backward(retain_graph: true);
-            var g = input.grad!.to(ScalarType.Float32, Device.CPU).data<float>();
+            var g = input.grad!.to(ScalarType.Float32, torch.CPU).data<float>().ToArray();
             int t = (i * W + j) * C + ch;
             for (int b = 0; b < n; b++)
                 for (int ii = 0; ii < H; ii++)

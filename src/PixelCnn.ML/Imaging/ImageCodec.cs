@@ -3,7 +3,7 @@
 // gray or RGB; see ImageCodec's doc comment for exactly what is dropped and the limits applied.
 using PixelCnn.ML.Data;
 using PixelCnn.ML.IO;
-using PixelCnn.ML.Native;
+
 
 namespace PixelCnn.ML.Imaging;
 
@@ -49,11 +49,11 @@ public static class ImageCodec
         int width, height, channels;
         fixed (byte* p = data)
         {
-            status = NativeMethods.pcn_image_decode(p, data.Length, maxSide, out pixels, out width, out height, out channels);
+            status = NativeCodecs.pcn_image_decode(p, data.Length, maxSide, out pixels, out width, out height, out channels);
         }
-        var error = NativeMethods.TakeStatusMessage(status);
+        var error = NativeCodecs.TakeStatusMessage(status);
         if (error != null) throw new InvalidImageException(sourceName, error);
-        var bytes = NativeMethods.TakeImageBuffer(pixels, (long)width * height * channels);
+        var bytes = NativeCodecs.TakeImageBuffer(pixels, (long)width * height * channels);
         return MLImage.Adopt(width, height, channels, bytes);
     }
 
@@ -92,10 +92,10 @@ public static class ImageCodec
         IntPtr status;
         fixed (byte* p = image.Span)
         {
-            status = NativeMethods.pcn_png_encode(p, image.Width, image.Height, image.Channels, out data, out length);
+            status = NativeCodecs.pcn_png_encode(p, image.Width, image.Height, image.Channels, out data, out length);
         }
-        NativeMethods.Check(status);
-        return NativeMethods.TakeImageBuffer(data, length);
+        NativeCodecs.Check(status);
+        return NativeCodecs.TakeImageBuffer(data, length);
     }
 
     /// <summary>Writes an image as a PNG file atomically: a temporary file in the same folder is
@@ -130,10 +130,10 @@ public static class ImageCodec
         IntPtr status;
         fixed (byte* p = pixels)
         {
-            status = NativeMethods.pcn_jpeg_encode(p, width, height, channels, quality, progressive ? 1 : 0, out data, out length);
+            status = NativeCodecs.pcn_jpeg_encode(p, width, height, channels, quality, progressive ? 1 : 0, out data, out length);
         }
-        NativeMethods.Check(status);
-        return NativeMethods.TakeImageBuffer(data, length);
+        NativeCodecs.Check(status);
+        return NativeCodecs.TakeImageBuffer(data, length);
     }
 
     private static void CheckMaxSide(int maxSide)

@@ -8,19 +8,20 @@
 //   (+ V h or V * s in both stacks when conditioned)
 //   v' = tanh(v_pre[:p]) * σ(v_pre[p:]);   g = tanh(h_pre[:p]) * σ(h_pre[p:])
 //   h' = h + h_res(g) (no residual in the first block);  skip += h_skip(g) when enabled
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Models;
 
-public sealed class GatedBlock : nn.Module
+public sealed class GatedBlock : nn.Module<Tensor, Tensor, Tensor?, (Tensor v, Tensor h, Tensor? skip)>
 {
     private readonly int _p;
     private readonly MaskedConv2d v_conv, h_conv, v_to_h;
     private readonly MaskedConv2d? h_res, h_skip;
     private readonly LayerCondition? cond_v, cond_h;
 
-    public GatedBlock(PixelCnnConfig c, bool first, Generator? g = null)
+    public GatedBlock(PixelCnnConfig c, bool first, Generator? g = null) : base(nameof(GatedBlock))
     {
         int p = _p = c.HiddenChannels;
         int inCh = first ? c.Channels : p;
@@ -30,18 +31,19 @@ public sealed class GatedBlock : nn.Module
         var pGroups = ColourMasks.Groups(p, c.Channels);
 
         // Vertical: rows i-k/2..i, all columns j-k/2..j+k/2; it only reaches h shifted down, so no mask.
-        v_conv = register_module("v_conv", new MaskedConv2d(inCh, 2 * p, half + 1, k, null, [half, half, half, 0], g));
+        v_conv = new MaskedConv2d(inCh, 2 * p, half + 1, k, null, [half, half, half, 0], g);
         // Horizontal: columns j-k/2..j of row i; the centre tap (last column) follows the colour rule.
         var hMask = ColourMasks.Build(gatedGroups, inGroups, 1, half + 1, 0, half, first ? MaskType.A : MaskType.B);
-        h_conv = register_module("h_conv", new MaskedConv2d(inCh, 2 * p, 1, half + 1, hMask, [half, 0, 0, 0], g));
-        v_to_h = register_module("v_to_h", new MaskedConv2d(2 * p, 2 * p, 1, 1, null, [0, 0, 0, 0], g));
-        if (!first) h_res = register_module("h_res", MaskedConv2d.Pointwise(pGroups, pGroups, MaskType.B, g));
-        if (c.SkipConnections) h_skip = register_module("h_skip", MaskedConv2d.Pointwise(pGroups, pGroups, MaskType.B, g));
+        h_conv = new MaskedConv2d(inCh, 2 * p, 1, half + 1, hMask, [half, 0, 0, 0], g);
+        v_to_h = new MaskedConv2d(2 * p, 2 * p, 1, 1, null, [0, 0, 0, 0], g);
+        if (!first) h_res = MaskedConv2d.Pointwise(pGroups, pGroups, MaskType.B, g);
+        if (c.SkipConnections) h_skip = MaskedConv2d.Pointwise(pGroups, pGroups, MaskType.B, g);
         if (c.Conditioning != ConditioningKind.None)
         {
-            cond_v = register_module("cond_v", new LayerCondition(c, 2 * p, g));
-            cond_h = register_module("cond_h", new LayerCondition(c, 2 * p, g));
+            cond_v = new LayerCondition(c, 2 * p, g);
+            cond_h = new LayerCondition(c, 2 * p, g);
         }
+        RegisterComponents(); // in field order: v_conv, h_conv, v_to_h, h_res, h_skip, cond_v, cond_h
     }
 
     // The parts, for the cached sampler (Sampling/CachedGatedStepper.cs), which evaluates this same
@@ -56,7 +58,7 @@ public sealed class GatedBlock : nn.Module
     internal LayerCondition? CondH => cond_h;
 
     /// <summary>One block. <paramref name="condition"/> is h (global) or s = m(h) (spatial).</summary>
-    public (Tensor v, Tensor h, Tensor? skip) forward(Tensor v, Tensor h, Tensor? condition)
+    public override (Tensor v, Tensor h, Tensor? skip) forward(Tensor v, Tensor h, Tensor? condition)
     {
         using var scope = NewDisposeScope();
         var vPre = v_conv.forward(v);
@@ -68,37 +70,50 @@ public sealed class GatedBlock : nn.Module
             vPre = vPre + cond_v!.forward(condition);
             hPre = hPre + cond_h!.forward(condition);
         }
-        var vOut = Gate(vPre);
-        var gated = Gate(hPre);
+        var vOut = Gate(vPre, _p);
+        var gated = Gate(hPre, _p);
         var hOut = h_res is null ? gated : h + h_res.forward(gated);
         var skip = h_skip?.forward(gated);
         skip?.MoveToOuterDisposeScope();
         return (vOut.MoveToOuterDisposeScope(), hOut.MoveToOuterDisposeScope(), skip);
     }
 
-    private Tensor Gate(Tensor pre) => pre.narrow(1, 0, _p).tanh() * pre.narrow(1, _p, _p).sigmoid();
+    /// <summary>The gated activation tanh(pre[:p]) ⊙ σ(pre[p:]) over dim 1, the one definition used by the network and the cached sampler.</summary>
+    internal static Tensor Gate(Tensor pre, long p) => pre.narrow(1, 0, p).tanh() * pre.narrow(1, p, p).sigmoid();
+
+    /// <summary>
+    /// <see cref="Gate"/> computed in place for preallocated halves <paramref name="a"/> = pre[:p] and
+    /// <paramref name="b"/> = pre[p:], leaving the result in <paramref name="a"/> (the cached sampler's step).
+    /// </summary>
+    internal static void GateInPlace(Tensor a, Tensor b)
+    {
+        a.tanh_();
+        b.sigmoid_();
+        a.mul_(b);
+    }
 }
 
 public sealed class GatedPixelCnn : PixelCnnNetwork
 {
-    private readonly nn.ModuleList<GatedBlock> blocks;
     private readonly SpatialConditionNet? cond_net;
+    private readonly ModuleList<GatedBlock> blocks;
     private readonly OutputStack head;
 
-    public GatedPixelCnn(PixelCnnConfig config, Generator? generator = null) : base(config)
+    public GatedPixelCnn(PixelCnnConfig config, Generator? generator = null) : base(nameof(GatedPixelCnn), config)
     {
         if (config.Conditioning == ConditioningKind.Spatial)
-            cond_net = register_module("cond_net", new SpatialConditionNet(config.ConditionSize, config.SpatialConditionChannels, config.Height, config.Width, generator));
-        blocks = register_module("blocks", new nn.ModuleList<GatedBlock>());
+            cond_net = new SpatialConditionNet(config.ConditionSize, config.SpatialConditionChannels, config.Height, config.Width, generator);
+        blocks = nn.ModuleList<GatedBlock>();
         for (int l = 0; l < config.Layers; l++) blocks.Add(new GatedBlock(config, l == 0, generator));
-        head = register_module("head", new OutputStack(config, config.HiddenChannels, Head.ParametersPerChannel, generator));
+        head = new OutputStack(config, config.HiddenChannels, Head.ParametersPerChannel, generator);
+        RegisterComponents();
     }
 
-    internal IReadOnlyList<GatedBlock> Blocks => blocks;
+    internal IReadOnlyList<GatedBlock> Blocks => [.. blocks];
     internal SpatialConditionNet? CondNet => cond_net;
     internal OutputStack OutputLayers => head;
 
-    public override Tensor forward(Tensor x, Tensor? h = null)
+    public override Tensor forward(Tensor x, Tensor? h)
     {
         CheckInputs(x, h);
         using var scope = NewDisposeScope();

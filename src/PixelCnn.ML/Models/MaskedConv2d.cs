@@ -1,27 +1,46 @@
 // A convolution with an optional autoregressive mask and asymmetric zero padding: the building
 // block of every causal layer here. The mask multiplies the weight on each forward, so masked
 // taps get exactly zero gradient and never learn.
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Models;
 
-public sealed class MaskedConv2d : nn.Module
+public sealed class MaskedConv2d : nn.Module<Tensor, Tensor>
 {
-    public readonly Tensor weight;
-    public readonly Tensor bias;
-    private readonly Tensor? _mask;
+    // Field names equal the registered names: Module.to(device) swaps the tensors in by name.
+    public Parameter weight;
+    public Parameter bias;
+    // The mask is derived from the configuration, so it is no part of the state dict. It follows the
+    // weight to whatever device the module is moved to, and is released with the module. It sits in
+    // a holder rather than a Tensor field, since RegisterComponents would make a field a buffer.
+    private readonly long[]? _maskShape;
+    private readonly float[]? _maskValues;
+    private readonly MaskHolder _held = new();
+
+    private sealed class MaskHolder
+    {
+        public Tensor? Mask;
+    }
     private readonly long[] _pad; // left, right, top, bottom
 
     /// <param name="mask">[out, in, kh, kw] 0/1 values, or null for no mask (all taps on).</param>
     /// <param name="pad">Zero padding (left, right, top, bottom).</param>
     internal MaskedConv2d(int inChannels, int outChannels, int kh, int kw, float[]? mask, long[] pad, Generator? generator = null)
+        : base(nameof(MaskedConv2d))
     {
         long fanIn = (long)inChannels * kh * kw;
-        weight = register_parameter("weight", nn.init.default_uniform_(empty([outChannels, inChannels, kh, kw]), fanIn, generator));
-        bias = register_parameter("bias", nn.init.default_uniform_(empty([outChannels]), fanIn, generator));
+        weight = new Parameter(Layers.DefaultUniform(empty(outChannels, inChannels, kh, kw), fanIn, generator));
+        bias = new Parameter(Layers.DefaultUniform(empty(outChannels), fanIn, generator));
+        register_parameter("weight", weight);
+        register_parameter("bias", bias);
         if (mask != null && mask.Any(v => v == 0f))
-            _mask = register_buffer("mask", tensor(mask, outChannels, inChannels, kh, kw), persistent: false);
+        {
+            _maskValues = mask;
+            _maskShape = [outChannels, inChannels, kh, kw];
+            _held.Mask = tensor(mask, _maskShape).DetachFromDisposeScope();
+        }
         _pad = pad;
     }
 
@@ -29,14 +48,41 @@ public sealed class MaskedConv2d : nn.Module
     internal static MaskedConv2d Pointwise(int[] inGroups, int[] outGroups, MaskType type = MaskType.B, Generator? g = null) =>
         new(inGroups.Length, outGroups.Length, 1, 1, ColourMasks.Build(outGroups, inGroups, 1, 1, 0, 0, type), [0, 0, 0, 0], g);
 
-    /// <summary>The effective (masked) weight.</summary>
-    public Tensor EffectiveWeight() => _mask is null ? weight.alias() : weight * _mask;
-
-    public bool IsMasked => _mask is not null;
-
-    public Tensor forward(Tensor x)
+    /// <summary>The 0/1 mask on the weight's device, or null when every tap is on.</summary>
+    private Tensor? Mask
     {
-        using var w = _mask is null ? null : weight * _mask;
+        get
+        {
+            if (_maskValues is null) return null;
+            var mask = _held.Mask;
+            if (mask is null || mask.device.type != weight.device.type || mask.device.index != weight.device.index)
+            {
+                mask?.Dispose();
+                _held.Mask = mask = tensor(_maskValues, _maskShape!, device: weight.device).DetachFromDisposeScope();
+            }
+            return mask;
+        }
+    }
+
+    /// <summary>The effective (masked) weight.</summary>
+    public Tensor EffectiveWeight() => Mask is { } m ? weight * m : weight.alias();
+
+    public bool IsMasked => _maskValues is not null;
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _held.Mask?.Dispose();
+            _held.Mask = null;
+        }
+        base.Dispose(disposing);
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var mask = Mask;
+        using var w = mask is null ? null : weight * mask;
         bool symmetric = _pad[0] == _pad[1] && _pad[2] == _pad[3];
         if (symmetric)
             return nn.functional.conv2d(x, w ?? weight, bias, padding: [_pad[2], _pad[0]]);

@@ -1,8 +1,8 @@
 // Output distributions over the 256 values of each sub-pixel: the 256-way softmax of the papers
 // and the discretized logistic mixture of PixelCNN++ (here one mixture per channel; colour
 // dependencies come from the R→G→B masks rather than PixelCNN++'s linear coefficients).
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Models;
 
@@ -44,7 +44,7 @@ public sealed class SoftmaxHead : OutputHead
         using var scope = NewDisposeScope();
         // cross_entropy wants the class dim second: [N, 256, C, H, W].
         var logits = Split(output, channels).transpose(1, 2);
-        return nn.functional.cross_entropy(logits, target, nn.Reduction.None).MoveToOuterDisposeScope();
+        return nn.functional.cross_entropy(logits, target, reduction: nn.Reduction.None).MoveToOuterDisposeScope();
     }
 
     public override Tensor LogProbs(Tensor parameters) => parameters.log_softmax(-1);
@@ -88,7 +88,7 @@ public sealed class LogisticMixtureHead : OutputHead
     /// </summary>
     internal static Tensor MixtureLogProb(Tensor logits, Tensor means, Tensor logScales, Tensor x, long dim)
     {
-        var xs = x / 127.5 - 1.0;
+        var xs = PixelCnnNetwork.Scale(x);
         var logS = logScales.clamp_min(MinLogScale);
         var invS = (-logS).exp();
         var centred = xs - means;

@@ -3,52 +3,61 @@
 // likelihood, the decoder handles the local detail so h is free to carry the global content.
 // As a PixelCnnNetwork it plugs into the trainer, scorer and model files unchanged; state-dict
 // keys are "encoder.*" and "decoder.*".
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Models;
 
 /// <summary>Two stride-2 3x3 convolutions with ELU, then a linear map to the embedding.</summary>
-public sealed class ConvEncoder : nn.Module
+public sealed class ConvEncoder : nn.Module<Tensor, Tensor>
 {
-    private readonly nn.Conv2d conv1, conv2;
-    private readonly nn.Linear fc;
+    private readonly Conv2d conv1, conv2;
+    private readonly Linear fc;
 
     public ConvEncoder(int channels, int height, int width, int baseChannels, int embeddingSize, Generator? g = null)
+        : base(nameof(ConvEncoder))
     {
-        conv1 = register_module("conv1", new nn.Conv2d(channels, baseChannels, 3, stride: 2, padding: 1, generator: g));
-        conv2 = register_module("conv2", new nn.Conv2d(baseChannels, 2 * baseChannels, 3, stride: 2, padding: 1, generator: g));
+        conv1 = Layers.Conv2d(channels, baseChannels, 3, stride: 2, padding: 1, g);
+        conv2 = Layers.Conv2d(baseChannels, 2 * baseChannels, 3, stride: 2, padding: 1, g);
         int h2 = ((height - 1) / 2 + 1 - 1) / 2 + 1, w2 = ((width - 1) / 2 + 1 - 1) / 2 + 1;
-        fc = register_module("fc", new nn.Linear(2L * baseChannels * h2 * w2, embeddingSize, generator: g));
+        fc = Layers.Linear(2L * baseChannels * h2 * w2, embeddingSize, g);
+        RegisterComponents();
     }
 
     /// <summary>Images (0..255, [N, C, H, W]) → embeddings [N, m].</summary>
-    public Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var f = nn.functional.elu(conv1.forward(x / 127.5 - 1.0));
-        f = nn.functional.elu(conv2.forward(f));
+        var f = nn.functional.elu(conv1.forward(PixelCnnNetwork.Scale(x)), 1.0);
+        f = nn.functional.elu(conv2.forward(f), 1.0);
         return fc.forward(f.flatten(1)).MoveToOuterDisposeScope();
     }
 }
 
 public sealed class PixelCnnAutoencoder : PixelCnnNetwork
 {
-    public PixelCnnAutoencoder(PixelCnnConfig config, Generator? generator = null) : base(config)
+    private readonly ConvEncoder encoder;
+    private readonly PixelCnnNetwork decoder;
+
+    public PixelCnnAutoencoder(PixelCnnConfig config, Generator? generator = null) : base(nameof(PixelCnnAutoencoder), Checked(config))
     {
-        if (!config.IsAutoencoder) throw new ArgumentException("configuration has no EmbeddingSize", nameof(config));
-        Encoder = register_module("encoder", new ConvEncoder(config.Channels, config.Height, config.Width, config.EncoderChannels, config.EmbeddingSize, generator));
-        Decoder = register_module("decoder", CreateDecoder(config, generator));
+        encoder = new ConvEncoder(config.Channels, config.Height, config.Width, config.EncoderChannels, config.EmbeddingSize, generator);
+        decoder = CreateDecoder(config, generator);
+        RegisterComponents();
     }
 
-    public ConvEncoder Encoder { get; }
+    private static PixelCnnConfig Checked(PixelCnnConfig config) =>
+        config.IsAutoencoder ? config : throw new ArgumentException("configuration has no EmbeddingSize", nameof(config));
+
+    public ConvEncoder Encoder => encoder;
 
     /// <summary>The conditional PixelCNN p(x | h); call it with an explicit embedding to decode or sample.</summary>
-    public PixelCnnNetwork Decoder { get; }
+    public PixelCnnNetwork Decoder => decoder;
 
     protected override bool ExternalConditionNotAccepted => true;
 
-    public override Tensor forward(Tensor x, Tensor? h = null)
+    public override Tensor forward(Tensor x, Tensor? h)
     {
         CheckInputs(x, h);
         using var embedding = Encoder.forward(x);

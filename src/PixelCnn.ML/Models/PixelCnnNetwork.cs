@@ -1,40 +1,39 @@
 // Common shape of every network in the family: images in (float 0..255, [N, C, H, W]) and an
 // optional conditioning vector h, distribution parameters out ([N, C·P, H, W]) such that the
 // parameters of sub-pixel (i, j, c) depend only on sub-pixels before it in raster order, R→G→B.
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using PixelCnn.ML.Engine;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Models;
 
-public abstract class PixelCnnNetwork : nn.Module
+public abstract class PixelCnnNetwork : nn.Module<Tensor, Tensor?, Tensor>
 {
-    protected PixelCnnNetwork(PixelCnnConfig config)
+    protected PixelCnnNetwork(string name, PixelCnnConfig config) : base(name)
     {
+        TorchEngine.EnsureStarted();
         config.Validate();
         Config = config;
         Head = OutputHead.For(config);
     }
 
     public PixelCnnConfig Config { get; }
+
+    /// <summary>Number of trainable values.</summary>
+    public long ParameterCount => parameters().Sum(p => p.numel());
     public OutputHead Head { get; }
 
     /// <summary>Distribution parameters [N, C·P, H, W] for images <paramref name="x"/> (0..255) and condition <paramref name="h"/>.</summary>
-    public abstract Tensor forward(Tensor x, Tensor? h = null);
+    public abstract override Tensor forward(Tensor x, Tensor? h);
 
-    /// <summary>
-    /// Negative log-likelihood in nats of every sub-pixel, [N, C, H, W]. With <paramref name="mixedPrecision"/>
-    /// the network runs under bf16 autocast (convolutions and matmuls) and the likelihood is computed in float32.
-    /// </summary>
-    public Tensor NllNats(Tensor x, Tensor? h = null, bool mixedPrecision = false)
+    /// <summary>Distribution parameters of an unconditional model.</summary>
+    public Tensor forward(Tensor x) => forward(x, null);
+
+    /// <summary>Negative log-likelihood in nats of every sub-pixel, [N, C, H, W].</summary>
+    public Tensor NllNats(Tensor x, Tensor? h = null)
     {
         using var scope = NewDisposeScope();
-        Tensor output;
-        if (mixedPrecision)
-        {
-            using (autocast(x.device, ScalarType.BFloat16)) output = forward(x, h);
-            output = output.to(ScalarType.Float32);
-        }
-        else output = forward(x, h);
+        var output = forward(x, h);
         var target = x.to(ScalarType.Int64);
         return Head.NllNats(output, target, Config.Channels).MoveToOuterDisposeScope();
     }
@@ -78,27 +77,29 @@ public abstract class PixelCnnNetwork : nn.Module
     }
 
     /// <summary>The 1x1 output head: ReLU → 1x1 (to OutputHiddenChannels) → ReLU → 1x1 (to C·P), colour-masked.</summary>
-    protected internal sealed class OutputStack : nn.Module
+    protected internal sealed class OutputStack : nn.Module<Tensor, Tensor>
     {
-        private readonly MaskedConv2d hidden, output;
+        // Field names are the state-dict names ("head.hidden.weight", "head.out.bias").
+        private readonly MaskedConv2d hidden, @out;
 
-        public OutputStack(PixelCnnConfig c, int inChannels, int parametersPerChannel, Generator? g)
+        public OutputStack(PixelCnnConfig c, int inChannels, int parametersPerChannel, Generator? g) : base(nameof(OutputStack))
         {
             var inGroups = ColourMasks.Groups(inChannels, c.Channels);
             var hidGroups = ColourMasks.Groups(c.OutputHiddenChannels, c.Channels);
-            hidden = register_module("hidden", MaskedConv2d.Pointwise(inGroups, hidGroups, MaskType.B, g));
-            output = register_module("out", MaskedConv2d.Pointwise(hidGroups, ColourMasks.BlockGroups(c.Channels, parametersPerChannel), MaskType.B, g));
+            hidden = MaskedConv2d.Pointwise(inGroups, hidGroups, MaskType.B, g);
+            @out = MaskedConv2d.Pointwise(hidGroups, ColourMasks.BlockGroups(c.Channels, parametersPerChannel), MaskType.B, g);
+            RegisterComponents();
         }
 
         internal MaskedConv2d Hidden => hidden;
-        internal MaskedConv2d Output => output;
+        internal MaskedConv2d Output => @out;
 
-        public Tensor forward(Tensor features)
+        public override Tensor forward(Tensor features)
         {
             using var a = features.relu();
             using var b = hidden.forward(a);
             using var c = b.relu();
-            return output.forward(c);
+            return @out.forward(c);
         }
     }
 }

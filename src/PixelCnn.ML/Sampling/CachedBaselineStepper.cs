@@ -9,8 +9,8 @@
 // Taps right of the centre and below are masked off, so nothing else is needed. With colour, the
 // pixel is re-run for each channel as the earlier ones are set.
 using PixelCnn.ML.Models;
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Sampling;
 

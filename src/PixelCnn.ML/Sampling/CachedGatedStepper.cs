@@ -13,8 +13,8 @@
 // set; the masks make the run for the last channel final for every colour group.
 // Everything a step touches is preallocated, and the views a step needs are created up front.
 using PixelCnn.ML.Models;
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Sampling;
 
@@ -126,7 +126,7 @@ internal sealed class CachedGatedStepper : SubPixelStepper
                 if (l + 1 < _layers.Length)
                 {
                     var pre = layer.CondV is null ? vPre : vPre + Row(layer.CondV, _spatial, i - 1);
-                    var gated = pre.narrow(1, 0, p).tanh() * pre.narrow(1, p, p).sigmoid();
+                    var gated = GatedBlock.Gate(pre, p);
                     _layers[l + 1].VInput.narrow(2, half + i - 1, 1).narrow(3, half, _width).copy_(gated);
                 }
             }
@@ -150,16 +150,14 @@ internal sealed class CachedGatedStepper : SubPixelStepper
         {
             var layer = _layers[l];
             layer.HConv.Apply(layer.HInput.Window[j], layer.GPre, layer.RowBiasAt[j]);
-            layer.GA.tanh_();
-            layer.GB.sigmoid_();
-            layer.GA.mul_(layer.GB);
+            GatedBlock.GateInPlace(layer.GA, layer.GB);
             if (l < last || _skip is null)
             {
                 var next = l < last ? _layers[l + 1].HInput.Slot[j] : _final;
                 if (layer.ResidualT is null) next.copy_(layer.GA);
-                else addmm(layer.HInput.Slot[j], layer.GAug, layer.ResidualT, next);
+                else Projection.AddmmInto(next, layer.HInput.Slot[j], layer.GAug, layer.ResidualT);
             }
-            if (_skip is not null) addmm(_skip, layer.GAug, layer.SkipT!, _skip, beta: l == 0 ? 0 : 1);
+            if (_skip is not null) Projection.AddmmInto(_skip, _skip, layer.GAug, layer.SkipT!, beta: l == 0 ? 0 : 1);
         }
     }
 

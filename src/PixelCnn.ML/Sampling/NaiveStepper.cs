@@ -1,8 +1,8 @@
 // The reference decoder: one full forward pass of the network per sub-pixel, on the image as
 // sampled so far (later sub-pixels still zero, which causality makes irrelevant).
 using PixelCnn.ML.Models;
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Sampling;
 

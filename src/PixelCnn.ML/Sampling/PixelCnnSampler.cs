@@ -3,9 +3,10 @@
 // of them: it walks the sub-pixels in raster order, R→G→B within a pixel, asks a decoder
 // (cached or naive, see SubPixelStepper) for the next sub-pixel's distribution and draws it by
 // inverse CDF from uniforms drawn up front. docs/sampling.md describes the design.
+using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Models;
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Sampling;
 
@@ -88,7 +89,7 @@ public static class PixelCnnSampler
         var h = Conditions(network, model.Device, conditions, n, nameof(conditions));
         if (h is not null && samplesPerImage > 1)
         {
-            var index = tensor(Enumerable.Range(0, count).Select(r => (long)(r / samplesPerImage)).ToArray(), count).to(model.Device);
+            var index = tensor(Enumerable.Range(0, count).Select(r => (long)(r / samplesPerImage)).ToArray()).to(model.Device);
             h = h.index_select(0, index);
         }
         var uniforms = Uniforms(options.Seed, count, dims);
@@ -162,7 +163,7 @@ public static class PixelCnnSampler
             var x = tensor(known, n, model.Config.Channels, model.Config.Height, model.Config.Width).to(model.Device);
             embeddings = autoencoder.Encoder.forward(x);
         }
-        var index = tensor(Enumerable.Range(0, n * samplesPerImage).Select(r => (long)(r / samplesPerImage)).ToArray(), n * samplesPerImage).to(model.Device);
+        var index = tensor(Enumerable.Range(0, n * samplesPerImage).Select(r => (long)(r / samplesPerImage)).ToArray()).to(model.Device);
         return Sample(model, n * samplesPerImage, embeddings.index_select(0, index), options, progress, cancellationToken).MoveToOuterDisposeScope();
     }
 
@@ -220,7 +221,7 @@ public static class PixelCnnSampler
                             {
                                 var lp = head.LogProbs(parameters);
                                 if (lp.dtype != ScalarType.Float32) lp = lp.to(ScalarType.Float32);
-                                lp.CopyTo<float>(logProbs);
+                                lp.data<float>().CopyTo(logProbs);
                             }
                             for (int b = 0; b < count; b++)
                             {
@@ -254,8 +255,8 @@ public static class PixelCnnSampler
     internal static double[] Uniforms(ulong seed, int rows, int dims)
     {
         using var generator = new Generator(seed);
-        using var u = rand([rows, dims], generator, ScalarType.Float64);
-        return u.data<double>();
+        using var u = rand([rows, dims], dtype: ScalarType.Float64, generator: generator);
+        return u.data<double>().ToArray();
     }
 
     /// <summary>The conditions as float32 [rows, D] on the device, checked against the model; null for an unconditional one.</summary>
@@ -279,9 +280,9 @@ public static class PixelCnnSampler
     {
         if (v.numel() != size)
             throw new ArgumentException($"{parameter} must hold {size} values (the model's ConditionSize), got shape [{string.Join(", ", v.shape)}]", parameter);
-        using var d = v.to(ScalarType.Float64, Device.CPU);
+        using var d = v.to(ScalarType.Float64, torch.CPU);
         using var flat = d.reshape(size);
-        return flat.data<double>();
+        return flat.data<double>().ToArray();
     }
 
     /// <summary>The images as NCHW floats, checked: shape [N, C, H, W] of the model, whole values 0..255.</summary>
@@ -292,8 +293,8 @@ public static class PixelCnnSampler
         if (s.Length != 4 || s[1] != cfg.Channels || s[2] != cfg.Height || s[3] != cfg.Width || s[0] <= 0)
             throw new ArgumentException($"images must have shape [N, {cfg.Channels}, {cfg.Height}, {cfg.Width}] with N > 0, got [{string.Join(", ", s)}]", nameof(images));
         n = checked((int)s[0]);
-        using var f = images.to(ScalarType.Float32, Device.CPU);
-        var data = f.data<float>();
+        using var f = images.to(ScalarType.Float32, torch.CPU);
+        var data = f.data<float>().ToArray();
         foreach (var v in data)
             if (!(v >= 0 && v <= 255) || v != MathF.Floor(v))
                 throw new ArgumentException($"images must hold whole numbers 0..255, found {v}", nameof(images));

@@ -3,10 +3,11 @@
 // every sub-pixel, so it may be timed on a prefix and extrapolated (the result says so); the
 // cached decoder is always timed on whole images. Rounds alternate the two sides and report
 // medians, because timings on a shared machine drift.
+using PixelCnn.ML.Scoring;
 using System.Diagnostics;
 using PixelCnn.ML.Models;
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Sampling;
 
@@ -41,7 +42,7 @@ public static class SamplingBenchmark
         if (batch <= 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "batch must be > 0");
         if (naiveSubpixels < 0) throw new ArgumentOutOfRangeException(nameof(naiveSubpixels), naiveSubpixels, "naiveSubpixels must be >= 0");
         if (rounds <= 0) throw new ArgumentOutOfRangeException(nameof(rounds), rounds, "rounds must be > 0");
-        device ??= Device.CPU;
+        device ??= torch.CPU;
         int dims = config.Dimensions;
         int naiveCount = naiveSubpixels == 0 || naiveSubpixels >= dims ? dims : naiveSubpixels;
         using var model = PixelCnnModel.Create(config, seed, device);
@@ -51,7 +52,7 @@ public static class SamplingBenchmark
         if (network.Config.Conditioning != ConditioningKind.None)
         {
             using var g = new Generator(seed);
-            conditions = randn([batch, network.Config.ConditionSize], g).to(device);
+            conditions = randn([batch, network.Config.ConditionSize], generator: g).to(device);
         }
         var uniforms = PixelCnnSampler.Uniforms(seed, batch, dims);
         var cached = new SamplingOptions { Kind = SamplerKind.Cached, Seed = seed };
@@ -61,7 +62,7 @@ public static class SamplingBenchmark
         {
             var watch = Stopwatch.StartNew();
             PixelCnnSampler.Run(network, device, batch, conditions, null, 0, uniforms, dims, o, null, cancellationToken, limit);
-            if (device.type == DeviceType.CUDA) torch.cuda.synchronize(device.index < 0 ? 0 : device.index);
+            if (device.type == DeviceType.CUDA) torch.cuda.synchronize(device);
             return watch.Elapsed.TotalSeconds;
         }
 

@@ -2,8 +2,8 @@
 // decoding step reads and writes through existing handles and allocates nothing.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Sampling;
 
@@ -21,9 +21,10 @@ internal sealed unsafe class HostWriter
         _batch = checked((int)target.size(0));
         if (direct && target.device.type == DeviceType.CPU)
         {
-            // AsSpan checks dtype and contiguity; the memory is native (nothing to pin) and the
-            // tensor is never resized while the writer lives.
-            _data = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(target.AsSpan<float>()));
+            // The memory is native (nothing to pin) and the tensor is never resized while the writer lives.
+            if (target.dtype != ScalarType.Float32 || !target.is_contiguous())
+                throw new ArgumentException("direct writes need a contiguous float32 tensor", nameof(target));
+            _data = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(target.bytes));
         }
     }
 
@@ -38,7 +39,7 @@ internal sealed unsafe class HostWriter
             return;
         }
         using var scope = NewDisposeScope();
-        var source = tensor(values[.._batch], [_batch]).to(_target.device);
+        var source = tensor(values[.._batch].ToArray()).to(_target.device);
         deviceView().copy_(source);
     }
 }
@@ -132,7 +133,7 @@ internal sealed class Projection : IDisposable
     public Tensor Apply(Tensor input, Tensor output, Tensor? addend = null)
     {
         var add = addend ?? _bias ?? throw new InvalidOperationException("a projection without bias needs an addend");
-        if (_weight4d is null) return addmm(add, input, _weightT, output);
+        if (_weight4d is null) return AddmmInto(output, add, input, _weightT);
         using var scope = NewDisposeScope();
         var y = nn.functional.conv2d(input.view(_batch, _in, 1, 1), _weight4d, addend is null ? _bias : null).view(_batch, _out);
         if (addend is null)
@@ -144,6 +145,17 @@ internal sealed class Projection : IDisposable
             output.copy_(addend);
             output.add_(y);
         }
+        return output;
+    }
+
+    /// <summary>
+    /// PyTorch's <c>torch.addmm(input, mat1, mat2, beta=beta, out=output)</c>, which TorchSharp lacks:
+    /// output = beta·input + mat1 @ mat2, into preallocated memory.
+    /// </summary>
+    internal static Tensor AddmmInto(Tensor output, Tensor input, Tensor mat1, Tensor mat2, float beta = 1)
+    {
+        if (!ReferenceEquals(output, input)) output.copy_(input);
+        output.addmm_(mat1, mat2, beta: beta);
         return output;
     }
 

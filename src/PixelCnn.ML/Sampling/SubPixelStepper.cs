@@ -2,8 +2,8 @@
 // order, R→G→B within a pixel, asks the decoder for the distribution parameters of the next one,
 // draws it and hands the value back. A decoder keeps whatever state makes the next question cheap.
 using PixelCnn.ML.Models;
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Sampling;
 
@@ -76,7 +76,7 @@ internal abstract class SubPixelStepper : IDisposable
     protected float[] ScaledValues()
     {
         using var scope = NewDisposeScope();
-        return PixelCnnNetwork.Scale(arange(0, SubPixelDraw.Values, dtype: ScalarType.Float32)).data<float>();
+        return PixelCnnNetwork.Scale(arange(0, SubPixelDraw.Values, dtype: ScalarType.Float32)).data<float>().ToArray();
     }
 
     /// <summary>Row <paramref name="i"/> of a per-layer bias that is either constant over rows (height 1) or a full map.</summary>

@@ -1,10 +1,12 @@
 // SafeTensors: state dicts (model parameters and buffers, optimizer state) to and from safetensors
 // files. Reading never uses pickle or torch::load: the header is parsed and validated in C#
 // (SafeTensorsHeader), then each tensor's bytes are read straight into a new tensor's memory.
-// LoadInto checks a file against a module or optimizer completely before it changes anything.
+// LoadInto checks a file against a module (or any set of named destination tensors, such as an
+// optimizer's state) completely before it changes anything.
+using System.Runtime.InteropServices;
 using PixelCnn.ML.IO;
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Native.NativeMethods;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Serialization;
 
@@ -48,7 +50,7 @@ public static unsafe class SafeTensors
         {
             return (name, ToDType(tensor.dtype), tensor.shape);
         }
-        catch (Exception e) when (e is ObjectDisposedException or TorchException)
+        catch (Exception e) when (e is ObjectDisposedException or ExternalException or InvalidOperationException)
         {
             throw new ArgumentException($"tensor '{name}' cannot be saved: {e.Message}", e);
         }
@@ -61,15 +63,25 @@ public static unsafe class SafeTensors
         using var detached = tensor.detach();
         using var host = detached.cpu();
         using var dense = host.contiguous();
-        Check(pcn_tensor_data_ptr(dense.Handle, out var ptr));
-        var p = (byte*)ptr;
-        for (long done = 0; done < entry.ByteLength;)
+        using var flat = dense.view(-1);
+        ForEachChunk(flat, chunk => stream.Write(chunk));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> over the bytes of a contiguous 1-D CPU tensor in chunks of at most
+    /// <see cref="ChunkBytes"/>, so no span ever has to cover a tensor above 2 GiB.
+    /// </summary>
+    private static void ForEachChunk(Tensor flat, SpanAction body)
+    {
+        long count = flat.numel(), perChunk = Math.Max(1, ChunkBytes / flat.ElementSize);
+        for (long first = 0; first < count; first += perChunk)
         {
-            int n = (int)Math.Min(ChunkBytes, entry.ByteLength - done);
-            stream.Write(new ReadOnlySpan<byte>(p + done, n));
-            done += n;
+            using var part = flat.narrow(0, first, Math.Min(perChunk, count - first));
+            body(part.bytes);
         }
     }
+
+    private delegate void SpanAction(Span<byte> chunk);
 
     // ---- loading
 
@@ -98,49 +110,46 @@ public static unsafe class SafeTensors
     /// dtypes match, and that no floating-point value is NaN or infinite; a file that fails any check
     /// leaves the module unchanged.
     /// </summary>
-    public static void LoadInto(torch.nn.Module module, string path, bool strict = true, SafeTensorsReadOptions? options = null)
+    public static void LoadInto(nn.Module module, string path, bool strict = true, SafeTensorsReadOptions? options = null)
     {
         using var stream = SafeTensorsFile.OpenRead(path);
-        LoadIntoModule(module, stream, strict, options, path);
+        LoadIntoCore(StateOf(module), stream, strict, module.GetType().Name, options, path);
     }
 
-    /// <inheritdoc cref="LoadInto(torch.nn.Module, string, bool, SafeTensorsReadOptions?)"/>
-    public static void LoadInto(torch.nn.Module module, Stream stream, bool strict = true, SafeTensorsReadOptions? options = null) =>
-        LoadIntoModule(module, stream, strict, options, path: null);
-
-    /// <summary>
-    /// Loads optimizer state (as written from <see cref="torch.optim.Optimizer.state_dict"/>) into
-    /// <paramref name="optimizer"/>, with the same checks as the module overload, always strict.
-    /// </summary>
-    public static void LoadInto(torch.optim.Optimizer optimizer, string path, SafeTensorsReadOptions? options = null)
-    {
-        using var stream = SafeTensorsFile.OpenRead(path);
-        LoadIntoOptimizer(optimizer, stream, options, path);
-    }
-
-    /// <inheritdoc cref="LoadInto(torch.optim.Optimizer, string, SafeTensorsReadOptions?)"/>
-    public static void LoadInto(torch.optim.Optimizer optimizer, Stream stream, SafeTensorsReadOptions? options = null) =>
-        LoadIntoOptimizer(optimizer, stream, options, path: null);
-
-    private static void LoadIntoModule(torch.nn.Module module, Stream stream, bool strict, SafeTensorsReadOptions? options, string? path)
+    /// <inheritdoc cref="LoadInto(nn.Module, string, bool, SafeTensorsReadOptions?)"/>
+    public static void LoadInto(nn.Module module, Stream stream, bool strict = true, SafeTensorsReadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(module);
-        var expected = module.state_dict().ToDictionary(kv => kv.Key, kv => Spec(kv.Value), StringComparer.Ordinal);
-        var loaded = ReadChecked(stream, expected, strict, module.GetType().Name, options, path);
-        try { module.load_state_dict(loaded, strict); }
-        finally { DisposeAll(loaded); }
+        LoadIntoCore(StateOf(module), stream, strict, module.GetType().Name, options, path: null);
     }
 
-    private static void LoadIntoOptimizer(torch.optim.Optimizer optimizer, Stream stream, SafeTensorsReadOptions? options, string? path)
+    /// <summary>
+    /// Loads <paramref name="stream"/> into the existing tensors of <paramref name="destination"/> (for example
+    /// an optimizer's state), with the checks of the module overload, always strict. <paramref name="target"/>
+    /// names the destination in errors.
+    /// </summary>
+    public static void LoadInto(IReadOnlyDictionary<string, Tensor> destination, Stream stream, string target, SafeTensorsReadOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(optimizer);
-        // The optimizer hands out copies of its state; only their names, shapes and dtypes are needed.
-        var current = optimizer.state_dict();
-        Dictionary<string, (string, long[])> expected;
-        try { expected = current.ToDictionary(kv => kv.Key, kv => Spec(kv.Value), StringComparer.Ordinal); }
-        finally { DisposeAll(current); }
-        var loaded = ReadChecked(stream, expected, strict: true, optimizer.GetType().Name, options, path);
-        try { optimizer.load_state_dict(loaded); }
+        ArgumentNullException.ThrowIfNull(destination);
+        LoadIntoCore(destination, stream, strict: true, target, options, path: null);
+    }
+
+    private static Dictionary<string, Tensor> StateOf(nn.Module module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        return module.state_dict();
+    }
+
+    private static void LoadIntoCore(IReadOnlyDictionary<string, Tensor> destination, Stream stream, bool strict, string target,
+                                     SafeTensorsReadOptions? options, string? path)
+    {
+        var expected = destination.ToDictionary(kv => kv.Key, kv => Spec(kv.Value), StringComparer.Ordinal);
+        var loaded = ReadChecked(stream, expected, strict, target, options, path);
+        try
+        {
+            using var _ = no_grad();
+            foreach (var (name, source) in loaded) destination[name].copy_(source);
+        }
         finally { DisposeAll(loaded); }
     }
 
@@ -175,7 +184,7 @@ public static unsafe class SafeTensors
         if (problems.Count > 0)
             throw SafeTensorsFormatException.Create(path, $"does not match {target}: {string.Join("; ", problems)}", first);
 
-        return ReadTensors(source, header, Device.CPU, path, keep: name => expected.ContainsKey(name), rejectNonFinite: target);
+        return ReadTensors(source, header, torch.CPU, path, keep: name => expected.ContainsKey(name), rejectNonFinite: target);
     }
 
     /// <summary>
@@ -198,7 +207,7 @@ public static unsafe class SafeTensors
                     continue;
                 }
                 var t = ReadTensor(source, e, path, rejectNonFinite);
-                if (device is { IsCuda: true })
+                if (device is not null && device.type != DeviceType.CPU)
                 {
                     var moved = t.to(device);
                     t.Dispose();
@@ -217,26 +226,25 @@ public static unsafe class SafeTensors
 
     private static Tensor ReadTensor(Stream source, in HeaderEntry e, string? path, string? rejectNonFinite)
     {
-        var t = torch.empty(e.Shape, ToScalarType(e.DType, e.Name, path));
+        var t = empty(e.Shape, ToScalarType(e.DType, e.Name, path));
         try
         {
             if (e.ByteLength == 0) return t;
-            Check(pcn_tensor_data_ptr(t.Handle, out var ptr));
-            var p = (byte*)ptr;
             int elementSize = SafeTensorsDType.ElementSize(e.DType);
             bool checkFinite = rejectNonFinite is not null && SafeTensorsDType.IsFloatingPoint(e.DType);
-            for (long done = 0; done < e.ByteLength;)
+            var entry = e;
+            long done = 0;
+            using var flat = t.view(-1);
+            ForEachChunk(flat, chunk =>
             {
-                int n = (int)Math.Min(ChunkBytes, e.ByteLength - done);
-                var chunk = new Span<byte>(p + done, n);
-                SafeTensorsFile.ReadData(source, chunk, e, path);
+                SafeTensorsFile.ReadData(source, chunk, entry, path);
                 long firstElement = done / elementSize;
-                if (e.DType == SafeTensorsDType.Bool) SafeTensorsFile.CheckBooleans(e.Name, chunk, path, firstElement);
-                if (checkFinite && SafeTensorsDType.IndexOfNonFinite(e.DType, chunk, out var kind) is var at and >= 0)
+                if (entry.DType == SafeTensorsDType.Bool) SafeTensorsFile.CheckBooleans(entry.Name, chunk, path, firstElement);
+                if (checkFinite && SafeTensorsDType.IndexOfNonFinite(entry.DType, chunk, out var kind) is var at and >= 0)
                     throw SafeTensorsFormatException.Create(path,
-                        $"tensor '{e.Name}' holds {kind} at element {firstElement + at}; non-finite values are not loaded into {rejectNonFinite}", e.Name);
-                done += n;
-            }
+                        $"tensor '{entry.Name}' holds {kind} at element {firstElement + at}; non-finite values are not loaded into {rejectNonFinite}", entry.Name);
+                done += chunk.Length;
+            });
             return t;
         }
         catch

@@ -6,14 +6,16 @@
 //   rng.safetensors       libtorch's default CPU generator state
 //   best.safetensors      the best-validation weights (only with early stopping)
 // Shuffling needs no saved state: each epoch's order is a function of (seed, epoch).
+using PixelCnn.ML.Scoring;
 using PixelCnn.ML.IO;
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Serialization;
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Training;
 
@@ -22,7 +24,7 @@ internal static class Checkpoint
     public const string FormatName = "pixelcnn-checkpoint";
     public const int FormatVersion = 1;
 
-    public static void Save(string path, PixelCnnConfig config, ulong seed, PixelCnnModel model, optim.Optimizer optimizer,
+    public static void Save(string path, PixelCnnConfig config, ulong seed, PixelCnnModel model, OptimizerHelper optimizer,
                             TrainingState state, Dictionary<string, Tensor>? best)
     {
         AtomicFile.Write(path, stream =>
@@ -34,8 +36,8 @@ internal static class Checkpoint
             Write(zip, "model.safetensors", model.Network.state_dict());
             using (var scope = NewDisposeScope())
             {
-                Write(zip, "optimizer.safetensors", optimizer.state_dict());
-                Write(zip, "rng.safetensors", new Dictionary<string, Tensor> { ["default_cpu"] = Generator.get_default_state() });
+                Write(zip, "optimizer.safetensors", OptimizerState.Get(optimizer));
+                Write(zip, "rng.safetensors", new Dictionary<string, Tensor> { ["default_cpu"] = Generator.Default.get_state() });
             }
             if (best is not null) Write(zip, "best.safetensors", best);
         });
@@ -48,7 +50,7 @@ internal static class Checkpoint
     }
 
     /// <summary>Restores a run into a freshly built model and optimizer; returns the best weights if saved.</summary>
-    public static Dictionary<string, Tensor>? Load(string path, PixelCnnConfig config, PixelCnnModel model, optim.Optimizer optimizer, TrainingState state)
+    public static Dictionary<string, Tensor>? Load(string path, PixelCnnConfig config, PixelCnnModel model, OptimizerHelper optimizer, TrainingState state)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint {path} does not exist", path);
         try
@@ -68,10 +70,12 @@ internal static class Checkpoint
             SafeTensors.LoadInto(model.Network, ReadAll(zip, "model.safetensors"));
             using (var scope = NewDisposeScope())
             {
-                optimizer.load_state_dict(SafeTensors.Load(ReadAll(zip, "optimizer.safetensors"), model.Device));
+                var moments = OptimizerState.Get(optimizer);
+                SafeTensors.LoadInto(moments, ReadAll(zip, "optimizer.safetensors"), "the optimizer state");
+                OptimizerState.ApplyScalars(optimizer, moments);
                 var rng = SafeTensors.Load(ReadAll(zip, "rng.safetensors"));
                 if (!rng.TryGetValue("default_cpu", out var g)) throw new InvalidDataException("rng.safetensors lacks 'default_cpu'");
-                Generator.set_default_state(g);
+                Generator.Default.set_state(g);
             }
             Dictionary<string, Tensor>? best = null;
             if (zip.GetEntry("best.safetensors") is not null)

@@ -2,11 +2,16 @@
 // rate decay, gradient clipping, validation bits/dim and early stopping, non-finite step skipping,
 // cancellation between steps, and checkpoints from which a run resumes exactly (same weights, bit
 // for bit on CPU, as a run that never stopped).
+using PixelCnn.ML.Scoring;
+using PixelCnn.ML.Data;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Models;
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Training;
 
@@ -41,7 +46,6 @@ public sealed class PixelCnnTrainer
 
         manual_seed((long)o.Seed);
         var model = PixelCnnModel.Create(_config, o.Seed, o.Device);
-        model.MixedPrecision = o.MixedPrecision;
         if (_logger is not null) model.Warning += m => _logger.LogWarning("{Message}", m);
         Dictionary<string, Tensor>? best = null;
         try
@@ -57,7 +61,7 @@ public sealed class PixelCnnTrainer
             else
             {
                 _logger?.LogInformation("Training {Arch}: {Params:N0} parameters, {N} images, {Epochs} epoch(s) of {Steps} steps, batch {Batch}, on {Device} with {Threads} thread(s)",
-                    _config.Architecture, model.Network.parameter_count(), n, o.Epochs, stepsPerEpoch, batch, o.Device, get_num_threads());
+                    _config.Architecture, model.Network.ParameterCount, n, o.Epochs, stepsPerEpoch, batch, o.Device, get_num_threads());
             }
 
             var clock = Stopwatch.StartNew();
@@ -67,7 +71,7 @@ public sealed class PixelCnnTrainer
             model.Network.train();
             for (int epoch = state.Epoch; epoch < o.Epochs && state.Step < totalSteps && !stoppedEarly; epoch++)
             {
-                optimizer.LearningRate = _config.LearningRate * Math.Pow(_config.LearningRateDecay, epoch);
+                OptimizerState.SetLearningRate(optimizer, _config.LearningRate * Math.Pow(_config.LearningRateDecay, epoch));
                 var perm = Permutation(o.Seed, epoch, n);
                 for (int b = state.BatchInEpoch; b < stepsPerEpoch && state.Step < totalSteps; b++)
                 {
@@ -83,9 +87,9 @@ public sealed class PixelCnnTrainer
                     {
                         bits = Step(model, optimizer, parameters, train, rows.AsSpan(0, count), state);
                     }
-                    catch (TorchException e) when (Runtime.OutOfMemory.Is(e))
+                    catch (ExternalException e) when (OutOfMemory.Is(e))
                     {
-                        Runtime.OutOfMemory.Recover();
+                        OutOfMemory.Recover();
                         throw new InvalidOperationException(
                             $"{o.Device} ran out of memory training {_config.Architecture} at batch size {count} (step {state.Step + 1}): " +
                             "lower BatchSize or the model size" + (o.CheckpointPath is null ? "" : $"; the last checkpoint is kept at {o.CheckpointPath}") +
@@ -100,7 +104,7 @@ public sealed class PixelCnnTrainer
                         double rate = imagesThisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                         var eta = TimeSpan.FromSeconds((totalSteps - state.Step) * (clock.Elapsed.TotalSeconds / stepsThisRun));
                         progress.Report(new TrainingProgress(TrainingPhase.Step, epoch + 1, o.Epochs, state.Step, totalSteps, bits,
-                            null, rate, clock.Elapsed, eta, optimizer.LearningRate));
+                            null, rate, clock.Elapsed, eta, OptimizerState.LearningRate(optimizer)));
                     }
                     if (o.CheckpointPath is not null && o.CheckpointEverySteps > 0 && state.Step % o.CheckpointEverySteps == 0)
                         SaveCheckpoint(model, optimizer, state, best);
@@ -131,12 +135,12 @@ public sealed class PixelCnnTrainer
                         }
                     }
                 }
-                var summary = new EpochSummary(epoch + 1, trainBits, valBits, optimizer.LearningRate, state.Step, clock.Elapsed);
+                var summary = new EpochSummary(epoch + 1, trainBits, valBits, OptimizerState.LearningRate(optimizer), state.Step, clock.Elapsed);
                 state.History.Add(summary);
                 _logger?.LogInformation("Epoch {Epoch}/{Epochs}: train {Train:F4} bits/dim{Val}, {Rate:F1} images/s",
                     epoch + 1, o.Epochs, trainBits, valBits is null ? "" : $", validation {valBits:F4} bits/dim", imagesThisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
                 progress?.Report(new TrainingProgress(TrainingPhase.EpochEnd, epoch + 1, o.Epochs, state.Step, totalSteps, trainBits, valBits,
-                    imagesThisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), clock.Elapsed, TimeSpan.Zero, optimizer.LearningRate));
+                    imagesThisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), clock.Elapsed, TimeSpan.Zero, OptimizerState.LearningRate(optimizer)));
                 state.Epoch = epoch + 1;
                 state.BatchInEpoch = 0;
                 state.EpochLossSum = 0;
@@ -157,7 +161,7 @@ public sealed class PixelCnnTrainer
             };
             progress?.Report(new TrainingProgress(TrainingPhase.Finished, state.Epoch, o.Epochs, state.Step, totalSteps,
                 state.History.LastOrDefault()?.TrainBitsPerDim ?? double.NaN, state.History.LastOrDefault()?.ValidationBitsPerDim,
-                result.ImagesPerSecond, clock.Elapsed, TimeSpan.Zero, optimizer.LearningRate));
+                result.ImagesPerSecond, clock.Elapsed, TimeSpan.Zero, OptimizerState.LearningRate(optimizer)));
             return result;
         }
         catch
@@ -172,19 +176,19 @@ public sealed class PixelCnnTrainer
     }
 
     /// <summary>One optimizer step; returns the batch's bits/dim (NaN when skipped).</summary>
-    private double Step(PixelCnnModel model, optim.Optimizer optimizer, List<Tensor> parameters, ImageDataset data,
+    private double Step(PixelCnnModel model, OptimizerHelper optimizer, List<Parameter> parameters, ImageDataset data,
                         ReadOnlySpan<int> rows, TrainingState state)
     {
         using var scope = NewDisposeScope();
         var (x, h) = data.GetBatch(rows, model.Device);
         optimizer.zero_grad();
-        var loss = model.Network.NllNats(x, h, model.MixedPrecision).mean();
-        double nats = loss.item();
+        var loss = model.Network.NllNats(x, h).mean();
+        double nats = loss.item<float>();
         double norm = double.NaN;
         if (double.IsFinite(nats))
         {
             loss.backward();
-            norm = nn.utils.clip_grad_norm_(parameters, _config.GradientClipNorm);
+            norm = GradientNorm.ClipOrMeasure(parameters, _config.GradientClipNorm);
         }
         if (!double.IsFinite(nats) || !double.IsFinite(norm))
         {
@@ -208,14 +212,14 @@ public sealed class PixelCnnTrainer
         return bits;
     }
 
-    private optim.Optimizer CreateOptimizer(List<Tensor> parameters) => _config.Optimizer switch
+    private OptimizerHelper CreateOptimizer(List<Parameter> parameters) => _config.Optimizer switch
     {
-        OptimizerKind.Adam => new optim.Adam(parameters, _config.LearningRate, weight_decay: _config.WeightDecay),
-        OptimizerKind.RMSprop => new optim.RMSprop(parameters, _config.LearningRate, weight_decay: _config.WeightDecay),
+        OptimizerKind.Adam => optim.Adam(parameters, _config.LearningRate, weight_decay: _config.WeightDecay),
+        OptimizerKind.RMSprop => optim.RMSProp(parameters, _config.LearningRate, weight_decay: _config.WeightDecay),
         _ => throw new ArgumentOutOfRangeException(nameof(_config.Optimizer), _config.Optimizer, "unknown optimizer"),
     };
 
-    private void SaveCheckpoint(PixelCnnModel model, optim.Optimizer optimizer, TrainingState state, Dictionary<string, Tensor>? best)
+    private void SaveCheckpoint(PixelCnnModel model, OptimizerHelper optimizer, TrainingState state, Dictionary<string, Tensor>? best)
     {
         Checkpoint.Save(_options.CheckpointPath!, _config, _options.Seed, model, optimizer, state, best);
         _logger?.LogDebug("Checkpoint written to {Path} at step {Step}", _options.CheckpointPath, state.Step);

@@ -1,4 +1,6 @@
-using PixelCnn.ML.Torch;
+using static TorchSharp.torch;
+using PixelCnn.ML.Scoring;
+using TorchSharp;
 
 namespace PixelCnn.ML.Training;
 
@@ -11,7 +13,7 @@ public sealed class TrainingOptions
     public long? MaxSteps { get; set; }
     /// <summary>Seeds weight initialisation, shuffling and libtorch's default generator.</summary>
     public ulong Seed { get; set; } = 1;
-    public Device Device { get; set; } = Device.CPU;
+    public Device Device { get; set; } = torch.CPU;
     /// <summary>Checkpoint file to write (atomically); null = no checkpoints.</summary>
     public string? CheckpointPath { get; set; }
     /// <summary>Write a checkpoint every N steps (0 = only at the end of each epoch, on cancellation and at the end).</summary>
@@ -23,8 +25,6 @@ public sealed class TrainingOptions
     /// <summary>Non-finite losses or gradients in a row after which training stops with an error.</summary>
     public int MaxConsecutiveNonFiniteSteps { get; set; } = 5;
     public int EvaluationBatchSize { get; set; } = 256;
-    /// <summary>Run convolutions under bf16 autocast (loss and bits/dim stay float32). Meant for CUDA GPUs with bf16.</summary>
-    public bool MixedPrecision { get; set; }
     /// <summary>Report progress every N steps.</summary>
     public int ProgressEverySteps { get; set; } = 1;
 
@@ -59,7 +59,7 @@ public sealed class TrainingDivergedException : Exception
 /// <summary>The outcome of <see cref="PixelCnnTrainer.Fit"/>: the trained model (owned by the caller) and the run's history.</summary>
 public sealed class TrainingResult
 {
-    public required Models.PixelCnnModel Model { get; init; }
+    public required Scoring.PixelCnnModel Model { get; init; }
     public required IReadOnlyList<EpochSummary> History { get; init; }
     public long Steps { get; init; }
     public int SkippedSteps { get; init; }

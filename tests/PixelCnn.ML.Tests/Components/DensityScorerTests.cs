@@ -1,7 +1,8 @@
+using PixelCnn.ML.Tests.Engine;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Data;
 using PixelCnn.ML.Models;
-using PixelCnn.ML.Torch;
+using TorchSharp;
 
 namespace PixelCnn.ML.Tests.Components;
 
@@ -103,7 +104,7 @@ public class DensityScorerTests
         var scored = model.Transform(ml.Data.LoadFromEnumerable(rows));
         var bpd = scored.GetColumn<float>("BitsPerDim").ToArray();
         var maps = scored.GetColumn<VBuffer<float>>("BitsMap").Select(v => v.DenseValues().ToArray()).ToArray();
-        var direct = model.Model.Score(new PixelCnn.ML.Training.ImageDataset(1, 8, 8, rows.SelectMany(r => r.Pixels.Select(v => (byte)v)).ToArray()));
+        var direct = model.Model.Score(new PixelCnn.ML.Data.ImageDataset(1, 8, 8, rows.SelectMany(r => r.Pixels.Select(v => (byte)v)).ToArray()));
         for (int i = 0; i < 10; i++)
         {
             Assert.AreEqual(direct.BitsPerDim[i], bpd[i], 1e-4);
@@ -192,14 +193,14 @@ public class DensityScorerTests
     [TestMethod]
     public void Disposing_the_scorer_frees_its_native_memory()
     {
-        long baseline = torch.live_tensor_count();
+        long baseline = LiveTensors.Now;
         var ml = new MLContext(seed: 6);
         var data = ml.Data.LoadFromEnumerable(Rows(8, false));
         var model = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options { FeatureColumnName = "Pixels", Model = Tiny, MaxSteps = 2 }).Fit(data);
         model.Transform(data).GetColumn<float>("Score").ToArray();
-        Assert.IsTrue(torch.live_tensor_count() > baseline);
+        Assert.IsTrue(LiveTensors.Now > baseline);
         model.Dispose();
-        Assert.AreEqual(baseline, torch.live_tensor_count());
+        Assert.AreEqual(baseline, LiveTensors.Now);
         Assert.ThrowsException<ObjectDisposedException>(() => model.Transform(data));
     }
 }

@@ -1,3 +1,4 @@
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Runtime;
 
 namespace PixelCnn.ML.Tests.DataView;

@@ -1,8 +1,9 @@
+using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Tests.Training;
-using PixelCnn.ML.Torch;
+using TorchSharp;
 using PixelCnn.ML.Training;
-using static PixelCnn.ML.Torch.torch;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Tests.Models;
 
@@ -28,10 +29,10 @@ public class AutoencoderTests
         using var model = PixelCnnModel.Create(Config(kind), seed: 3);
         var ae = (PixelCnnAutoencoder)model.Network;
         using var scope = NewDisposeScope();
-        var (x, _) = TrainerTests.Bars(4).GetBatch([0, 1, 2, 3], Device.CPU);
+        var (x, _) = TrainerTests.Bars(4).GetBatch([0, 1, 2, 3], torch.CPU);
         ae.NllNats(x).mean().backward();
         foreach (var (name, p) in ae.Encoder.named_parameters())
-            Assert.IsTrue(p.grad!.abs().sum().item() > 0, $"encoder parameter {name} got no gradient");
+            Assert.IsTrue(p.grad!.abs().sum().item<float>() > 0, $"encoder parameter {name} got no gradient");
         StringAssert.StartsWith(ae.named_parameters().First().name, "encoder.");
         Assert.IsTrue(ae.named_parameters().Any(p => p.name.StartsWith("decoder.blocks.0.")));
     }

@@ -3,8 +3,8 @@
 // later one, nor on other images of the batch; and the gated model must see every earlier sub-pixel
 // of its receptive field (no blind spot), which the plain masked stack does not.
 using PixelCnn.ML.Models;
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Tests.Models;
 
@@ -32,8 +32,8 @@ public class CausalityTests
     {
         using var g = new Generator(seed);
         var net = PixelCnnNetwork.Create(c, g);
-        var x = (rand([batch, c.Channels, c.Height, c.Width], g) * 150).floor().DetachFromDisposeScope();
-        var h = c.Conditioning == ConditioningKind.None ? null : randn([batch, c.ConditionSize], g).DetachFromDisposeScope();
+        var x = (rand([batch, c.Channels, c.Height, c.Width], generator: g) * 150).floor().DetachFromDisposeScope();
+        var h = c.Conditioning == ConditioningKind.None ? null : randn([batch, c.ConditionSize], generator: g).DetachFromDisposeScope();
         return (net, x, h);
     }
 
@@ -73,9 +73,13 @@ public class CausalityTests
     /// <summary>A deliberately broken network: a 1x1 unmasked conv of the input (sees the current sub-pixel).</summary>
     private sealed class LeakyNetwork : PixelCnnNetwork
     {
-        private readonly nn.Conv2d conv;
-        public LeakyNetwork(PixelCnnConfig c) : base(c) => conv = register_module("conv", new nn.Conv2d(c.Channels, c.Channels * 256, 1));
-        public override Tensor forward(Tensor x, Tensor? h = null) => conv.forward(x);
+        private readonly TorchSharp.Modules.Conv2d conv;
+        public LeakyNetwork(PixelCnnConfig c) : base(nameof(LeakyNetwork), c)
+        {
+            conv = nn.Conv2d(c.Channels, c.Channels * 256, 1);
+            RegisterComponents();
+        }
+        public override Tensor forward(Tensor x, Tensor? h) => conv.forward(x);
     }
 
     [TestMethod]
@@ -90,7 +94,7 @@ public class CausalityTests
         {
             int p = net.Head.ParametersPerChannel, C = c.Channels, H = c.Height, W = c.Width;
             using var baseOut = net.forward(x, h);
-            var a = baseOut.data<float>();
+            var a = baseOut.data<float>().ToArray();
             // Every sub-pixel of a middle row and the first/last ones of the image.
             var positions = new List<(int i, int j, int ch)>();
             for (int j = 0; j < W; j++) for (int ch = 0; ch < C; ch++) positions.Add((H / 2, j, ch));
@@ -101,7 +105,7 @@ public class CausalityTests
                 using var scope = NewDisposeScope();
                 var x2 = x.clone();
                 x2.narrow(0, 0, 1).narrow(1, ch, 1).narrow(2, i, 1).narrow(3, j, 1).add_(100.0);
-                var b = net.forward(x2, h).data<float>();
+                var b = net.forward(x2, h).data<float>().ToArray();
                 int t = (i * W + j) * C + ch;
                 bool anyLaterChanged = false, nextChanged = false;
                 for (int ii = 0; ii < H; ii++)
@@ -138,7 +142,7 @@ public class CausalityTests
         var output = net.forward(x, h);
         SubPixelOutput(output, 0, ch, i, j, net.Head.ParametersPerChannel).sum().backward();
         var c = net.Config;
-        return x.grad!.narrow(0, 0, 1).contiguous().data<float>();
+        return x.grad!.narrow(0, 0, 1).contiguous().data<float>().ToArray();
     }
 
     [TestMethod]

@@ -1,12 +1,14 @@
 // Cross-check against an independent PyTorch implementation (tools/pytorch/gated_pixelcnn.py) run
 // with Debian's python3-torch: the same weights (through safetensors) and inputs must give the same
 // logits and bits/dim within 1e-4.
+using PixelCnn.ML.Scoring;
+using PixelCnn.ML.Data;
 using System.Diagnostics;
 using System.Text.Json;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Serialization;
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Tests.Models;
 
@@ -54,10 +56,10 @@ public class PyTorchCrossCheckTests
             using var scope = NewDisposeScope();
             using var model = PixelCnnModel.Create(config, seed: 21);
             var g = new Generator(5);
-            var x = (rand([3, config.Channels, config.Height, config.Width], g) * 256).floor().clamp(0, 255);
+            var x = (rand([3, config.Channels, config.Height, config.Width], generator: g) * 256).floor().clamp(0, 255);
             var inputs = new Dictionary<string, Tensor> { ["x"] = x };
             Tensor? h = null;
-            if (config.Conditioning != ConditioningKind.None) inputs["h"] = h = randn([3, config.ConditionSize], g);
+            if (config.Conditioning != ConditioningKind.None) inputs["h"] = h = randn([3, config.ConditionSize], generator: g);
             SafeTensors.Save(model.Network.state_dict(), Path.Combine(dir, "w.safetensors"));
             SafeTensors.Save(inputs, Path.Combine(dir, "in.safetensors"));
             File.WriteAllText(Path.Combine(dir, "config.json"), JsonSerializer.Serialize(config, ModelJson.Default.PixelCnnConfig));
@@ -69,11 +71,11 @@ public class PyTorchCrossCheckTests
 
             using var _ = no_grad();
             var logits = model.Network.forward(x, h);
-            var maxDiff = (logits - reference["logits"]).abs().max().item();
+            var maxDiff = (logits - reference["logits"]).abs().max().item<float>();
             Assert.IsTrue(maxDiff <= 1e-4, $"{name}: logits differ by up to {maxDiff}");
-            var ours = model.Score(new PixelCnn.ML.Training.ImageDataset(config.Channels, config.Height, config.Width,
-                x.to(ScalarType.Byte).data<byte>(), h?.data<float>(), config.ConditionSize)).BitsPerDim;
-            var theirs = reference["bits_per_dim"].data<double>();
+            var ours = model.Score(new PixelCnn.ML.Data.ImageDataset(config.Channels, config.Height, config.Width,
+                x.to(ScalarType.Byte).data<byte>().ToArray(), h?.data<float>().ToArray(), config.ConditionSize)).BitsPerDim;
+            var theirs = reference["bits_per_dim"].data<double>().ToArray();
             for (int i = 0; i < 3; i++) Assert.AreEqual(theirs[i], ours[i], 1e-4, $"{name}: bits/dim of image {i}");
         }
         finally { Directory.Delete(dir, recursive: true); }

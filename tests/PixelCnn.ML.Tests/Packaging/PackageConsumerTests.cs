@@ -2,7 +2,9 @@
 // app outside the repository (its own nuget.config, Directory.Build stop files, its own packages
 // folder) adds the package with `dotnet add package`, and `dotnet run` trains, scores, saves and
 // reloads a tiny density scorer. No network: the feed is a folder and the package's dependencies come
-// from the machine's global packages folder, used as a second folder source.
+// from the machine's global packages folder, used as a second folder source. The app adds
+// TorchSharp-cpu for libtorch, as the docs tell users to, and on Debian 12 applies the documented
+// fix to TorchSharp's native library in its own packages folder (docs/engine.md).
 //
 // Slow (pack + restore + build + run, about a minute), so the category lets a local run leave it out
 // (--filter TestCategory!=Packaging); CI runs it. The pack and the app are made once per class run.
@@ -20,6 +22,7 @@ namespace PixelCnn.ML.Tests.Packaging;
 public class PackageConsumerTests
 {
     private const string NativeFile = "libpixelcnn_native.so";
+    private const string TorchSharpFile = "libLibTorchSharp.so";
     private const int Rows = 16;
 
     private static readonly Lazy<string> WorkRoot = new(() => Directory.CreateTempSubdirectory("pixelcnn-package-test-").FullName);
@@ -73,8 +76,8 @@ public class PackageConsumerTests
         Assert.AreEqual(0, run.ExitCode, run.ToString());
         AssertScoredAndReloaded(run);
         // RID-less build: NuGet copies runtimes/linux-x64/native/ into bin and the loader looks there.
-        StringAssert.StartsWith(LoadedNativeLibrary(run), Path.Combine(app, "bin") + Path.DirectorySeparatorChar, run.ToString());
-        StringAssert.EndsWith(LoadedNativeLibrary(run), Path.Combine("runtimes", "linux-x64", "native", NativeFile), run.ToString());
+        StringAssert.StartsWith(LoadedTorchSharp(run), Path.Combine(app, "bin") + Path.DirectorySeparatorChar, run.ToString());
+        StringAssert.EndsWith(LoadedTorchSharp(run), Path.Combine("runtimes", "linux-x64", "native", TorchSharpFile), run.ToString());
     }
 
     [TestMethod]
@@ -91,7 +94,7 @@ public class PackageConsumerTests
         var run = Dotnet(WorkRoot.Value, Path.Combine(output, "App.dll"), Path.Combine(WorkRoot.Value, "published-scorer.zip"));
         Assert.AreEqual(0, run.ExitCode, run.ToString());
         AssertScoredAndReloaded(run);
-        Assert.AreEqual(Path.Combine(output, NativeFile), LoadedNativeLibrary(run), run.ToString());
+        Assert.AreEqual(Path.Combine(output, TorchSharpFile), LoadedTorchSharp(run), run.ToString());
     }
 
     private static void AssertScoredAndReloaded(CliResult run)
@@ -103,8 +106,8 @@ public class PackageConsumerTests
         CollectionAssert.AreEqual(new[] { "reloaded scores equal: True" }, Lines(run, "reloaded ").ToArray(), run.ToString());
     }
 
-    private static string LoadedNativeLibrary(CliResult run) =>
-        Lines(run, "native library: ").Single()["native library: ".Length..];
+    private static string LoadedTorchSharp(CliResult run) =>
+        Lines(run, "torchsharp library: ").Single()["torchsharp library: ".Length..];
 
     private static IEnumerable<string> Lines(CliResult run, string prefix) =>
         run.StdOut.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith(prefix, StringComparison.Ordinal));
@@ -202,13 +205,18 @@ public class PackageConsumerTests
         File.WriteAllText(Path.Combine(app, "Program.cs"), ConsumerProgram);
         var add = Dotnet(app, "add", "package", "PixelCnn.ML", "--version", feed.Version);
         Assert.AreEqual(0, add.ExitCode, add.ToString());
+        var addTorch = Dotnet(app, "add", "package", "TorchSharp-cpu", "--version", "0.107.0");
+        Assert.AreEqual(0, addTorch.ExitCode, addTorch.ToString());
+        var native = Path.Combine(WorkRoot.Value, "packages", "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", TorchSharpFile);
+        var fix = DotnetCli.Run("/usr/bin/python3", [RepoPaths.Get("scripts", "torchsharp-glibcxx-fix.py"), native], app);
+        Assert.AreEqual(0, fix.ExitCode, fix.ToString());
         return app;
     }
 
     /// <summary>
     /// The consumer's Program.cs: what a new user writes after reading the package README. The last
-    /// line reports where the process mapped the native shim from (/proc/self/maps), so the test can
-    /// tell the packaged library was the one loaded.
+    /// line reports where the process mapped TorchSharp's native library from (/proc/self/maps), so the
+    /// test can tell the restored packages were the ones loaded.
     /// </summary>
     private const string ConsumerProgram = """
         using System.Globalization;
@@ -247,9 +255,9 @@ public class PackageConsumerTests
         for (int i = 0; i < scores.Length; i++)
             Console.WriteLine($"score {i}: {scores[i].ToString("R", CultureInfo.InvariantCulture)}");
         Console.WriteLine($"reloaded scores equal: {scores.SequenceEqual(reloaded)}");
-        var native = File.ReadLines("/proc/self/maps").Where(l => l.EndsWith("/libpixelcnn_native.so"))
+        var native = File.ReadLines("/proc/self/maps").Where(l => l.EndsWith("/libLibTorchSharp.so"))
             .Select(l => l[l.IndexOf('/')..]).Distinct();
-        Console.WriteLine($"native library: {string.Join(", ", native)}");
+        Console.WriteLine($"torchsharp library: {string.Join(", ", native)}");
 
         public sealed class Image
         {

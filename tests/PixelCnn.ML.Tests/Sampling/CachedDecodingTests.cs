@@ -3,8 +3,8 @@
 // with the full pass over the whole image (causality makes the later sub-pixels irrelevant).
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Sampling;
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Tests.Sampling;
 
@@ -27,11 +27,11 @@ public class CachedDecodingTests
         int C = c.Channels, H = c.Height, W = c.Width, P = net.Head.ParametersPerChannel, B = (int)x.size(0);
         using var noGrad = no_grad();
         float[] full;
-        using (var output = net.forward(x, h)) full = output.data<float>();
-        var xs = x.data<float>();
+        using (var output = net.forward(x, h)) full = output.data<float>().ToArray();
+        var xs = x.data<float>().ToArray();
         var values = new float[B];
         int compared = 0;
-        using var stepper = SubPixelStepper.Create(kind, net, Device.CPU, B, h, directWrites);
+        using var stepper = SubPixelStepper.Create(kind, net, torch.CPU, B, h, directWrites);
         for (int i = 0; i < H; i++)
         {
             stepper.BeginRow(i);
@@ -42,7 +42,7 @@ public class CachedDecodingTests
                     long t = ((long)i * W + j) * C + ch;
                     if (t >= firstAsked)
                     {
-                        var got = stepper.Parameters(i, j, ch).data<float>();
+                        var got = stepper.Parameters(i, j, ch).data<float>().ToArray();
                         for (int b = 0; b < B; b++)
                             for (int q = 0; q < P; q++)
                             {

@@ -1,9 +1,10 @@
 // Completion: the known leading sub-pixels are kept exactly, the rest is sampled, several
 // completions per input draw different uniforms, and the two decoders agree.
+using PixelCnn.ML.Tests.Engine;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Sampling;
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Tests.Sampling;
 
@@ -34,8 +35,8 @@ public class CompletionTests
         const int knownRows = 2;
         using var completed = PixelCnnSampler.Complete(model, images, knownRows, PerImage, h, new SamplingOptions { Kind = kind, Seed = 4 });
         CollectionAssert.AreEqual(new long[] { 2 * PerImage, colours, config.Height, config.Width }, completed.shape);
-        var input = images.data<float>();
-        var output = completed.data<float>();
+        var input = images.data<float>().ToArray();
+        var output = completed.data<float>().ToArray();
         long known = (long)knownRows * config.Width * colours;
         for (int r = 0; r < 2 * PerImage; r++)
             for (long t = 0; t < known; t++)
@@ -52,8 +53,8 @@ public class CompletionTests
         using var images = SamplingModels.Images(config, count: 1);
         long prefix = (2L * config.Width + 3) * 3 + 2; // up to G of pixel (2, 3)
         using var completed = PixelCnnSampler.CompletePrefix(model, images, prefix, PerImage, null, new SamplingOptions { Seed = 8 });
-        var input = images.data<float>();
-        var output = completed.data<float>();
+        var input = images.data<float>().ToArray();
+        var output = completed.data<float>().ToArray();
         for (int r = 0; r < PerImage; r++)
             for (long t = 0; t < prefix; t++)
                 Assert.AreEqual(At(input, config, 0, t), At(output, config, r, t), $"completion {r}, sub-pixel {t}");
@@ -71,7 +72,7 @@ public class CompletionTests
         long prefix = (3L * config.Width + 1) * 3 + 1;
         using var cached = PixelCnnSampler.CompletePrefix(model, images, prefix, PerImage, h, new SamplingOptions { Seed = 6 });
         using var naive = PixelCnnSampler.CompletePrefix(model, images, prefix, PerImage, h, new SamplingOptions { Seed = 6, Kind = SamplerKind.Naive });
-        CollectionAssert.AreEqual(naive.data<float>(), cached.data<float>());
+        CollectionAssert.AreEqual(naive.data<float>().ToArray(), cached.data<float>().ToArray());
     }
 
     [TestMethod]
@@ -81,7 +82,7 @@ public class CompletionTests
         using var model = SamplingModels.Model(config);
         using var images = SamplingModels.Images(config, count: 1);
         using var completed = PixelCnnSampler.Complete(model, images, 3, 2, null, new SamplingOptions { Seed = 1 });
-        var output = completed.data<float>();
+        var output = completed.data<float>().ToArray();
         int d = config.Dimensions;
         Assert.IsFalse(output.AsSpan(0, d).SequenceEqual(output.AsSpan(d, d)), "both completions are identical");
     }
@@ -93,7 +94,7 @@ public class CompletionTests
         using var model = SamplingModels.Model(config);
         using var images = SamplingModels.Images(config, count: 2);
         using var completed = PixelCnnSampler.Complete(model, images, config.Height, 1);
-        CollectionAssert.AreEqual(images.data<float>(), completed.data<float>());
+        CollectionAssert.AreEqual(images.data<float>().ToArray(), completed.data<float>().ToArray());
     }
 
     [TestMethod]
@@ -103,9 +104,9 @@ public class CompletionTests
         using var model = SamplingModels.Model(config);
         using var images = SamplingModels.Images(config, count: 2);
         using var h = SamplingModels.Conditions(config, count: 2);
-        long before = live_tensor_count();
+        long before = LiveTensors.Now;
         PixelCnnSampler.Complete(model, images, 2, PerImage, h).Dispose();
-        Assert.AreEqual(before, live_tensor_count());
+        Assert.AreEqual(before, LiveTensors.Now);
     }
 
     [TestMethod]

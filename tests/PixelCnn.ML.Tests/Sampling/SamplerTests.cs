@@ -1,9 +1,11 @@
 // Sampling from scratch: the cached decoder gives the naive decoder's images for every variant,
 // seeds behave, temperature 0 is argmax decoding, and every native tensor is released.
+using PixelCnn.ML.Tests.Engine;
+using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Sampling;
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Tests.Sampling;
 
@@ -62,9 +64,9 @@ public class SamplerTests
         using var images = PixelCnnSampler.Sample(model, 2, null, options);
         CollectionAssert.AreEqual(new long[] { 2, 3, 6, 6 }, images.shape);
         Assert.AreEqual(ScalarType.Float32, images.dtype);
-        Assert.AreEqual(model.Device, images.device);
+        Assert.AreEqual(model.Device.ToString(), images.device.ToString());
         var expected = PixelCnnSampler.SampleBytes(model, 2, null, options).Select(v => (float)v).ToArray();
-        CollectionAssert.AreEqual(expected, images.data<float>());
+        CollectionAssert.AreEqual(expected, images.data<float>().ToArray());
     }
 
     [TestMethod]
@@ -83,7 +85,7 @@ public class SamplerTests
         int n = SamplingModels.Batch, C = config.Channels, H = config.Height, W = config.Width, P = model.Network.Head.ParametersPerChannel;
         var x = tensor(bytes, n, C, H, W).to(ScalarType.Float32);
         var parameters = model.Network.forward(x, h).view(n, C, P, H, W).permute(0, 1, 3, 4, 2).reshape(-1, P);
-        var argmax = model.Network.Head.LogProbs(parameters).argmax(1).data<long>(); // N, C, H, W order
+        var argmax = model.Network.Head.LogProbs(parameters).argmax(1).data<long>().ToArray(); // N, C, H, W order
         for (int k = 0; k < bytes.Length; k++) Assert.AreEqual(argmax[k], (long)bytes[k], $"sub-pixel {k}");
     }
 
@@ -114,9 +116,9 @@ public class SamplerTests
         var config = SamplingModels.Config(arch, 3, ConditioningKind.Spatial, OutputDistribution.LogisticMixture);
         using var model = SamplingModels.Model(config);
         using var h = SamplingModels.Conditions(config);
-        long before = live_tensor_count();
+        long before = LiveTensors.Now;
         SampleBytes(model, h, kind);
-        Assert.AreEqual(before, live_tensor_count());
+        Assert.AreEqual(before, LiveTensors.Now);
     }
 
     [TestMethod]
@@ -126,11 +128,11 @@ public class SamplerTests
         using var model = SamplingModels.Model(config);
         using var h = SamplingModels.Conditions(config);
         using var cts = new CancellationTokenSource();
-        long before = live_tensor_count();
+        long before = LiveTensors.Now;
         var progress = new SynchronousProgress(row => { if (row == 2) cts.Cancel(); });
         Assert.ThrowsException<OperationCanceledException>(() =>
             PixelCnnSampler.SampleBytes(model, SamplingModels.Batch, h, null, progress, cts.Token));
-        Assert.AreEqual(before, live_tensor_count());
+        Assert.AreEqual(before, LiveTensors.Now);
         Assert.IsTrue(model.Network.training, "the network's training mode should be restored");
     }
 
@@ -180,9 +182,9 @@ public class SamplerTests
         var reconstructions = PixelCnnSampler.Reconstruct(model, images, 2, options);
         Tensor embeddings;
         using (no_grad()) embeddings = ((PixelCnnAutoencoder)model.Network).Encoder.forward(images);
-        var repeated = embeddings.index_select(0, tensor(new long[] { 0, 0, 1, 1 }, 4));
+        var repeated = embeddings.index_select(0, tensor(new long[] { 0, 0, 1, 1 }));
         var direct = PixelCnnSampler.Sample(model, 4, repeated, options);
-        CollectionAssert.AreEqual(direct.data<float>(), reconstructions.data<float>());
+        CollectionAssert.AreEqual(direct.data<float>().ToArray(), reconstructions.data<float>().ToArray());
     }
 
     /// <summary>An IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>

@@ -1,9 +1,10 @@
 // Small models and inputs shared by the sampling tests: every architecture x conditioning x
 // colours x output distribution, 6x6 images, a batch of 3.
+using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Tests.Models;
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Tests.Sampling;
 
@@ -23,14 +24,14 @@ internal static class SamplingModels
     {
         if (config.Conditioning == ConditioningKind.None) return null;
         using var g = new Generator(seed);
-        return randn([count, config.ConditionSize], g);
+        return randn([count, config.ConditionSize], generator: g);
     }
 
     /// <summary>[count, C, H, W] whole numbers 0..255.</summary>
     public static Tensor Images(PixelCnnConfig config, int count = Batch, ulong seed = 13)
     {
         using var g = new Generator(seed);
-        using var u = rand([count, config.Channels, config.Height, config.Width], g);
+        using var u = rand([count, config.Channels, config.Height, config.Width], generator: g);
         using var scaled = u * 256;
         return scaled.floor();
     }

@@ -1,8 +1,10 @@
+using PixelCnn.ML.Tests.Engine;
+using PixelCnn.ML.Scoring;
 using System.IO.Compression;
 using PixelCnn.ML.Models;
-using PixelCnn.ML.Torch;
+using TorchSharp;
 using PixelCnn.ML.Training;
-using static PixelCnn.ML.Torch.torch;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Tests.Training;
 
@@ -83,19 +85,19 @@ public class ScoringTests
         using var model = PixelCnnModel.Create(TrainerTests.Tiny(), seed: 4);
         var data = TrainerTests.Bars(20);
         model.Score(data, batchSize: 6, bitsMap: true);
-        long baseline = live_tensor_count();
+        long baseline = LiveTensors.Now;
         model.Score(data, batchSize: 6, bitsMap: true);
-        Assert.AreEqual(baseline, live_tensor_count());
+        Assert.AreEqual(baseline, LiveTensors.Now);
     }
 
     [TestMethod]
     public void Training_releases_every_native_tensor_it_does_not_return()
     {
-        long baseline = live_tensor_count();
+        long baseline = LiveTensors.Now;
         var result = new PixelCnnTrainer(TrainerTests.Tiny(), new TrainingOptions { Epochs = 2 }).Fit(TrainerTests.Bars(20), TrainerTests.Bars(8));
         long paramCount = result.Model.Network.state_dict().Count;
         result.Model.Dispose();
-        Assert.AreEqual(baseline, live_tensor_count());
+        Assert.AreEqual(baseline, LiveTensors.Now);
         Assert.IsTrue(paramCount > 0);
     }
 }

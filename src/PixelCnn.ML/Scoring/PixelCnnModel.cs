@@ -1,17 +1,20 @@
 // A trained (or freshly initialised) PixelCNN on a device: the network, its configuration, and
 // the likelihood computations users want from it (bits/dim, nats, per-sub-pixel bits), batched
 // under no_grad. Saved as one zip: config.json + weights.safetensors (see docs/model-format.md).
+using PixelCnn.ML.Models;
+using PixelCnn.ML.Data;
 using PixelCnn.ML.IO;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using PixelCnn.ML.Runtime;
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Serialization;
-using PixelCnn.ML.Torch;
+using TorchSharp;
 using PixelCnn.ML.Training;
-using static PixelCnn.ML.Torch.torch;
+using static TorchSharp.torch;
 
-namespace PixelCnn.ML.Models;
+namespace PixelCnn.ML.Scoring;
 
 /// <summary>Per-image likelihood results.</summary>
 public sealed class ScoreResult
@@ -33,21 +36,18 @@ public sealed class PixelCnnModel : IDisposable
     {
         Network = network;
         Device = device;
-        if (device != Device.CPU) network.to(device);
+        if (device.type != DeviceType.CPU) network.to(device);
     }
 
     /// <summary>A new model with weights drawn from <paramref name="seed"/>.</summary>
     public static PixelCnnModel Create(PixelCnnConfig config, ulong seed = 1, Device? device = null)
     {
         using var g = new Generator(seed);
-        return new PixelCnnModel(PixelCnnNetwork.Create(config, g), device ?? Device.CPU);
+        return new PixelCnnModel(PixelCnnNetwork.Create(config, g), device ?? torch.CPU);
     }
 
     public PixelCnnNetwork Network { get; }
     public PixelCnnConfig Config => Network.Config;
-
-    /// <summary>Run convolutions under bf16 autocast (bits/dim still computed in float32); for CUDA devices with bf16 support.</summary>
-    public bool MixedPrecision { get; set; }
 
     /// <summary>Raised for recoverable problems, e.g. a scoring batch retried smaller after running out of device memory.</summary>
     public event Action<string>? Warning;
@@ -69,9 +69,9 @@ public sealed class PixelCnnModel : IDisposable
         var map = bitsMap ? new float[(long)n * dims] : null;
         ForEachBatch(data, batchSize, progress, cancellationToken, (start, b, x, h) =>
         {
-            var perSubPixel = Network.NllNats(x, h, MixedPrecision).to(ScalarType.Float32, Device.CPU).contiguous();
+            var perSubPixel = Network.NllNats(x, h).to(ScalarType.Float32, torch.CPU).contiguous();
             perSubPixel.to(ScalarType.Float64).view(b, dims).sum(1).data<double>().CopyTo(nats, start);
-            if (map is not null) (perSubPixel / Math.Log(2)).data<float>().CopyTo(map, (long)start * dims);
+            if (map is not null) (perSubPixel / Math.Log(2)).data<float>().CopyTo(map, checked(start * dims));
         });
         var bpd = nats.Select(v => v / (dims * Math.Log(2))).ToArray();
         return new ScoreResult { Nats = nats, BitsPerDim = bpd, BitsMap = map };
@@ -87,7 +87,7 @@ public sealed class PixelCnnModel : IDisposable
         int m = Config.EmbeddingSize;
         var result = new float[(long)data.Count * m];
         ForEachBatch(data, batchSize, null, cancellationToken, (start, _, x, _) =>
-            ae.Encoder.forward(x).to(Device.CPU).data<float>().CopyTo(result, (long)start * m));
+            ae.Encoder.forward(x).to(torch.CPU).data<float>().CopyTo(result, checked(start * m)));
         return result;
     }
 
@@ -119,7 +119,7 @@ public sealed class PixelCnnModel : IDisposable
                     var (x, h) = data.GetBatch(rows.AsSpan(0, b), Device);
                     body(start, b, x, h);
                 }
-                catch (TorchException e) when (OutOfMemory.Is(e) && b > 1)
+                catch (ExternalException e) when (OutOfMemory.Is(e) && b > 1)
                 {
                     OutOfMemory.Recover();
                     batchSize = Math.Max(1, b / 2);
@@ -213,7 +213,7 @@ public sealed class PixelCnnModel : IDisposable
             using (var s = openEntry(WeightsEntry) ?? throw new InvalidDataException($"model has no {WeightsEntry}")) s.CopyTo(buffer);
             buffer.Position = 0;
             SafeTensors.LoadInto(network, buffer);
-            return new PixelCnnModel(network, device ?? Device.CPU);
+            return new PixelCnnModel(network, device ?? torch.CPU);
         }
         catch (Exception e) when (e is InvalidDataException or SafeTensorsFormatException)
         {

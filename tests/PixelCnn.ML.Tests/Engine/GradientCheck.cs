@@ -3,7 +3,8 @@
 // The checked objective is sum(f(inputs) * probe) with a fixed random probe, so every output
 // element contributes with a distinct weight and errors in one cannot cancel against another.
 // Error per element: |analytic - numeric| / max(1e-8, |analytic| + |numeric|).
-using PixelCnn.ML.Torch;
+using static TorchSharp.torch;
+using TorchSharp;
 
 namespace PixelCnn.ML.Tests.Torch;
 
@@ -18,11 +19,11 @@ internal static class GradientCheck
         Tensor probe;
         using (torch.no_grad())
         using (var g = new Generator(20240601))
-            probe = torch.randn(f(inputs).shape, g, torch.float64);
+            probe = torch.randn(f(inputs).shape, dtype: torch.float64, generator: g);
 
         var leaves = inputs.Select(x => x.detach().requires_grad_()).ToList();
         f(leaves).mul(probe).sum().backward();
-        var analytic = leaves.Select((l, i) => (l.grad ?? throw new AssertFailedException($"input {i} got no gradient")).data<double>()).ToList();
+        var analytic = leaves.Select((l, i) => (l.grad ?? throw new AssertFailedException($"input {i} got no gradient")).data<double>().ToArray()).ToList();
 
         double Objective(int which, double[] values, long[] shape)
         {
@@ -30,14 +31,14 @@ internal static class GradientCheck
             using var _ = torch.no_grad();
             var xs = inputs.ToArray();
             xs[which] = torch.tensor(values, shape);
-            return f(xs).mul(probe).sum().item();
+            return f(xs).mul(probe).sum().item<double>();
         }
 
         double worst = 0;
         string where = "";
         for (int i = 0; i < inputs.Count; i++)
         {
-            var values = inputs[i].data<double>();
+            var values = inputs[i].data<double>().ToArray();
             var shape = inputs[i].shape;
             for (int k = 0; k < values.Length; k++)
             {

@@ -1,9 +1,9 @@
 // An in-memory set of 8-bit images (N x C x H x W) with optional conditioning vectors: what the
 // trainer and the scorer batch from. The ML.NET-style estimators materialise a column into one.
-using PixelCnn.ML.Torch;
-using static PixelCnn.ML.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
-namespace PixelCnn.ML.Training;
+namespace PixelCnn.ML.Data;
 
 public sealed class ImageDataset
 {
@@ -77,14 +77,14 @@ public sealed class ImageDataset
         int n = rows.Length, size = ImageSize;
         var px = new byte[n * size];
         for (int i = 0; i < n; i++) Pixels.AsSpan(rows[i] * size, size).CopyTo(px.AsSpan(i * size));
-        using var bytes = tensor<byte>(px, [n, Channels, Height, Width], device);
+        using var bytes = tensor(px, [n, Channels, Height, Width], device: device);
         var x = bytes.to(ScalarType.Float32);
         Tensor? h = null;
         if (Conditions is not null)
         {
             var c = new float[n * ConditionSize];
             for (int i = 0; i < n; i++) Conditions.AsSpan(rows[i] * ConditionSize, ConditionSize).CopyTo(c.AsSpan(i * ConditionSize));
-            h = tensor<float>(c, [n, ConditionSize], device);
+            h = tensor(c, [n, ConditionSize], device: device);
         }
         return (x, h);
     }

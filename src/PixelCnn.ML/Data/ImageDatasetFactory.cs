@@ -1,4 +1,4 @@
-namespace PixelCnn.ML.Training;
+namespace PixelCnn.ML.Data;
 
 /// <summary>Synthetic image sets for checks and benchmarks (uniform random pixels, seeded).</summary>
 public static class ImageDatasetFactory

@@ -1,0 +1,110 @@
+// Start-up of the tensor engine (TorchSharp over libtorch), done once per process before the first
+// model is built:
+//  1. CPU allocator policy. libtorch's large CPU buffers come from glibc malloc; by default every
+//     buffer above the mmap threshold is mapped and unmapped on each op, and the page faults cost
+//     more than the arithmetic (docs/benchmarks.md). mallopt(M_MMAP_MAX, 0) with a high trim
+//     threshold keeps them in the heap. PIXELCNN_MALLOC=default leaves glibc's defaults.
+//  2. Loading TorchSharp's native library, with one clear error when it cannot load. The common
+//     case on Debian 12 is TorchSharp 0.107's libLibTorchSharp.so asking for GLIBCXX_3.4.32, which
+//     Debian's libstdc++ lacks (the fix is scripts/torchsharp-glibcxx-fix.py; see docs/engine.md).
+//  3. Intra-op threads: the core count (PIXELCNN_NUM_THREADS overrides).
+using System.Runtime.InteropServices;
+using TorchSharp;
+
+namespace PixelCnn.ML.Engine;
+
+/// <summary>Raised when TorchSharp's native library cannot be loaded; the message names the cause and the fix.</summary>
+public sealed class TorchEngineException : Exception
+{
+    public TorchEngineException(string message, Exception? inner = null) : base(message, inner) { }
+}
+
+public static partial class TorchEngine
+{
+    private static readonly Lazy<string> Started = new(Start, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>Starts the engine if it has not started; throws <see cref="TorchEngineException"/> when libtorch cannot load.</summary>
+    public static void EnsureStarted() => _ = Started.Value;
+
+    /// <summary>The libtorch version TorchSharp runs on (e.g. "2.10.0").</summary>
+    public static string LibTorchVersion => Started.Value;
+
+    /// <summary>Whether the glibc allocator policy of this class is in force (it is unless PIXELCNN_MALLOC=default, and only on Linux).</summary>
+    public static bool AllocatorTuned { get; private set; }
+
+    private static string Start()
+    {
+        TuneAllocator();
+        string version;
+        try
+        {
+            version = torch.__version__;
+        }
+        catch (Exception e) when (e is TypeInitializationException or NotSupportedException or DllNotFoundException)
+        {
+            throw new TorchEngineException(LoadFailureMessage(ProbeNativeLibrary()), e);
+        }
+        int threads = int.TryParse(Environment.GetEnvironmentVariable("PIXELCNN_NUM_THREADS"), out var t) && t > 0
+            ? t : Environment.ProcessorCount;
+        torch.set_num_threads(threads);
+        return version;
+    }
+
+    private const int M_TRIM_THRESHOLD = -1, M_MMAP_MAX = -4;
+
+    [LibraryImport("libc", EntryPoint = "mallopt")]
+    private static partial int MallOpt(int param, int value);
+
+    private static void TuneAllocator()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("PIXELCNN_MALLOC") == "default") return;
+        try
+        {
+            AllocatorTuned = MallOpt(M_MMAP_MAX, 0) == 1 & MallOpt(M_TRIM_THRESHOLD, int.MaxValue) == 1;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            AllocatorTuned = false; // not glibc (e.g. musl): nothing to tune
+        }
+    }
+
+    /// <summary>Loads libLibTorchSharp.so directly to learn the dynamic loader's own reason for a failure.</summary>
+    internal static (string? Path, string? Reason) ProbeNativeLibrary()
+    {
+        var name = OperatingSystem.IsWindows() ? "LibTorchSharp.dll" : OperatingSystem.IsMacOS() ? "libLibTorchSharp.dylib" : "libLibTorchSharp.so";
+        var rid = RuntimeInformation.RuntimeIdentifier;
+        var baseDir = AppContext.BaseDirectory;
+        foreach (var path in new[] { Path.Combine(baseDir, name), Path.Combine(baseDir, "runtimes", rid, "native", name),
+                                     Path.Combine(baseDir, "runtimes", "linux-x64", "native", name), Path.Combine(baseDir, "cpu", name) })
+        {
+            if (!File.Exists(path)) continue;
+            try
+            {
+                NativeLibrary.Free(NativeLibrary.Load(path));
+            }
+            catch (Exception e)
+            {
+                return (path, e.Message);
+            }
+            return (path, null);
+        }
+        return (null, null);
+    }
+
+    /// <summary>The error for a TorchSharp that cannot load: the cause when known, and the fix.</summary>
+    internal static string LoadFailureMessage((string? Path, string? Reason) probe)
+    {
+        var (path, reason) = probe;
+        if (reason is not null && reason.Contains("GLIBCXX_3.4.32", StringComparison.Ordinal))
+            return $"TorchSharp's native library {path} cannot load: it asks for GLIBCXX_3.4.32 (GCC 13's libstdc++), and this " +
+                   "system's libstdc++ is older (Debian 12 stops at 3.4.30). Only one unused symbol needs that version. Fix: run " +
+                   "'python3 scripts/torchsharp-glibcxx-fix.py <nuget-packages>/torchsharp/0.107.0/runtimes/linux-x64/native/libLibTorchSharp.so' " +
+                   "and rebuild (scripts/setup.sh does both), or install libstdc++ from GCC 13 or newer. See docs/engine.md.";
+        if (path is null)
+            return "TorchSharp's native library (libLibTorchSharp and libtorch) was not found next to the application. " +
+                   "Reference TorchSharp-cpu (or TorchSharp-cuda-linux / TorchSharp-cuda-windows) in the application project, " +
+                   "or put a PyTorch install's torch/lib on LD_LIBRARY_PATH beside a copy of libLibTorchSharp. See docs/engine.md.";
+        return $"TorchSharp's native library {path} cannot load" + (reason is null ? " through TorchSharp's loader" : $": {reason}") +
+               ". Check that the TorchSharp and libtorch package versions match (TorchSharp 0.107.0 with libtorch 2.10.0). See docs/engine.md.";
+    }
+}
