@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Packs PixelCnn.ML (Release, native shim built by CMake on the way) into artifacts/nuget, or into
 # $PACK_OUTPUT, then checks the .nupkg: the assembly, its XML docs, the README and the native shim
-# under runtimes/linux-x64/native/ must be there, and no libtorch library may be. Prints the package
-# listing and the libtorch libraries the shim was linked against, which every consumer must have.
+# under runtimes/linux-x64/native/ must be there, and no libtorch library may be (libtorch comes with
+# the application's TorchSharp-cpu or TorchSharp-cuda-* package). Prints the package listing and the
+# package's dependencies.
 #
 #   bash nuget/pack.sh                                  # artifacts/nuget/PixelCnn.ML.<version>.nupkg (+ .snupkg)
 #   bash nuget/pack.sh -p:PackageVersion=0.2.0-rc.1     # further arguments go to dotnet pack
@@ -39,15 +40,16 @@ for required in lib/net10.0/PixelCnn.ML.dll lib/net10.0/PixelCnn.ML.xml README.m
   fi
 done
 if grep -E '(^|/)lib(torch|c10)[^/]*\.so' <<<"$entries" >&2; then
-  echo "pack: $nupkg carries libtorch libraries (above); the package must rely on the machine's libtorch" >&2
+  echo "pack: $nupkg carries libtorch libraries (above); libtorch comes with the application's TorchSharp package" >&2
   status=1
 fi
 [ "$status" -eq 0 ] || exit "$status"
 
-unzip -q -o "$nupkg" runtimes/linux-x64/native/libpixelcnn_native.so -d "$tmp"
-if command -v readelf >/dev/null; then
-  needed=$(readelf -d "$tmp/runtimes/linux-x64/native/libpixelcnn_native.so" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | grep -E '^lib(torch|c10)' | paste -sd ' ' - || true)
-  echo "pack: the native shim needs ${needed:-no libtorch library?} at run time (install the matching libtorch)"
+deps=$(unzip -p "$nupkg" '*.nuspec' | grep -o '<dependency id="[^"]*" version="[^"]*"' | sed 's/<dependency id="\([^"]*\)" version="\([^"]*\)"/\1 \2/' | paste -sd ',' - || true)
+echo "pack: depends on ${deps:-nothing?}"
+if ! grep -q '^TorchSharp ' <<<"${deps//,/$'\n'}"; then
+  echo "pack: $nupkg does not depend on TorchSharp" >&2
+  exit 1
 fi
 echo "pack: $nupkg"
 ls "${nupkg%.nupkg}.snupkg" 2>/dev/null | sed 's/^/pack: /' || true

@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
-# Prepares the GPU check bundle HERE (a machine with the .NET SDK): a self-contained publish of the
-# pixelcnn CLI (no .NET needed there), the native shim's sources (built there against the CUDA
-# libtorch inside PyTorch), the PyTorch reference script, Fashion-MNIST, and run.sh.
-# Output: artifacts/gpu/pixelcnn-gpu-bundle.tar.xz (carry it to the GPU machine; see docs/cuda.md).
+# Prepares the GPU check HERE (a machine with the .NET SDK), as a folder the `device` tool can carry
+# (64 MiB limit): a self-contained publish of the pixelcnn CLI with TorchSharp's managed assembly and
+# its native libLibTorchSharp.so but no libtorch (the GPU machine's PyTorch install provides
+# libtorch with CUDA; run.sh puts its torch/lib on LD_LIBRARY_PATH), the native image codecs, the
+# PyTorch reference script, Fashion-MNIST and run.sh.
+# Output: artifacts/gpu/bundle/ (about 40 MB); carry it and run `bash artifacts/gpu/bundle/run.sh`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-out=artifacts/gpu
-stage=$out/stage
-rm -rf "$stage" && mkdir -p "$stage/data"
+out=artifacts/gpu/bundle
+rm -rf "$out" && mkdir -p "$out/data" "$out/tools"
 dotnet publish src/PixelCnn.ML.Samples -c Release -r linux-x64 --self-contained true \
-  -p:SkipNativeBuild=true -p:DebugType=none -p:InvariantGlobalization=true -o "$stage/cli" >/dev/null
-rm -f "$stage/cli/libpixelcnn_native.so"   # built there, against the CUDA libtorch
-mkdir -p "$stage/src" "$stage/tools"
-cp -r src/PixelCnn.Native "$stage/src/"
-cp -r tools/pytorch "$stage/tools/"
-cp scripts/gpu/run.sh "$stage/"
+  -p:DebugType=none -p:InvariantGlobalization=true -o "$out/cli" >/dev/null
+# libtorch (CPU build) comes from TorchSharp-cpu; there it is replaced by PyTorch's CUDA libtorch.
+find "$out/cli" -maxdepth 1 -name '*.so*' ! -name libLibTorchSharp.so ! -name libpixelcnn_native.so \
+  ! -name 'libSystem.*' ! -name 'libclrjit.so' ! -name 'libcoreclr*.so' ! -name 'libhostfxr.so' ! -name 'libhostpolicy.so' \
+  ! -name 'libmscordaccore.so' ! -name 'libmscordbi.so' -delete
+rm -rf "$out/cli/runtimes"
+cp -r tools/pytorch "$out/tools/"
+cp scripts/gpu/run.sh "$out/"
 data=${PIXELCNN_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}
-cp "$data"/*.gz "$stage/data/"
-tar -C "$stage" -cJf "$out/pixelcnn-gpu-bundle.tar.xz" .
-rm -rf "$stage"
-ls -l "$out/pixelcnn-gpu-bundle.tar.xz"
+cp "$data"/*.gz "$out/data/"
+du -sh "$out"

@@ -1,5 +1,6 @@
 // Throughput measurements of our implementation, run in a child process per preset so the peak
 // memory figure belongs to that measurement alone.
+using PixelCnn.ML.Training;
 using PixelCnn.ML.Engine;
 using PixelCnn.ML.Scoring;
 using System.Diagnostics;
@@ -19,7 +20,7 @@ internal static class Measurements
         manual_seed(0);
         using var model = PixelCnnModel.Create(config, seed: 0, device);
         var parameters = model.Network.parameters().ToList();
-        using var optimizer = optim.Adam(parameters, config.LearningRate);
+        using var optimizer = optim.Adam(parameters, new TrainingOptions().LearningRate);
         using var g = new Generator(1);
         using var x = randint(0, 256, [batch, 1, 28, 28], generator: g).to(ScalarType.Float32, device);
         void Sync() { if ((device.type == DeviceType.CUDA)) cuda.synchronize(device); }

@@ -43,8 +43,8 @@ internal static class AutoencoderCommands
             var options = new PixelCnnAutoencoderEstimator.Options
             {
                 FeatureColumnName = "Pixels", EmbeddingSize = m, Conditioning = p.GetValue(Spatial) ? ConditioningKind.Spatial : ConditioningKind.Global,
-                Model = PixelCnnConfig.Preset(p.GetValue(Preset)!), Epochs = p.GetValue(Epochs), MaxSteps = p.GetValue(MaxSteps),
-                Seed = (ulong)p.GetValue(TrainSeed), Progress = new ConsoleTrainingProgress(), CancellationToken = Cli.Cancellation,
+                Model = PixelCnnConfig.Preset(p.GetValue(Preset)!),
+                Training = { Epochs = p.GetValue(Epochs), MaxSteps = p.GetValue(MaxSteps), Seed = (ulong)p.GetValue(TrainSeed) }, Progress = new ConsoleTrainingProgress(), CancellationToken = Cli.Cancellation,
             };
             Cli.Err.MarkupLine($"Training a PixelCNN autoencoder (m = {m}) on {Markup.Escape(source.Description)}");
             using var model = ml.Transforms.PixelCnnAutoencoder(options).Fit(source.Rows);

@@ -62,14 +62,8 @@ internal static class CompleteCommand
                     throw new ArgumentException($"--model {loaded.File.FullName} is conditioned on {cfg.ConditionSize}-value vectors; `pixelcnn complete` supports unconditional, class-conditioned and autoencoder models");
                 if (rows.Labels is null)
                     throw new ArgumentException($"--model {loaded.File.FullName} is conditioned on class labels but --data {p.GetValue(Data)} has no Label column");
-                var h = new float[n * condition.Size];
-                for (int i = 0; i < n; i++)
-                {
-                    int label = rows.Labels[i];
-                    if (label < 0 || label >= condition.Size)
-                        throw new ArgumentException($"--data {p.GetValue(Data)}: image {i} has label {label}, outside the model's classes 0..{condition.Size - 1}");
-                    h[i * condition.Size + label] = 1f;
-                }
+                var h = OneHot.Encode(rows.Labels, condition.Size,
+                    (i, label) => $"--data {p.GetValue(Data)}: image {i} has label {label}, outside the model's classes 0..{condition.Size - 1}");
                 conditions = tensor(h, n, condition.Size);
             }
             Console.Error.WriteLine($"Completing {n} images from {rows.Description} ({known} of {shape.Height} rows known, {samples} samples each, seed {options.Seed})");

@@ -77,7 +77,7 @@ internal static class DemoCommand
         var scorerData = ml.Data.LoadFromEnumerable(Rows(train, l => l != holdout, nTrain));
         using var scorer = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
         {
-            FeatureColumnName = "Pixels", Model = config, Epochs = epochs, ValidationFraction = 0.05, ThresholdPercentile = 95,
+            FeatureColumnName = "Pixels", Model = config, Training = { Epochs = epochs }, ValidationFraction = 0.05, ThresholdPercentile = 95,
             Progress = new ConsoleTrainingProgress(), CancellationToken = Cli.Cancellation,
         }).Fit(scorerData);
         ml.Model.Save(scorer, scorerData.Schema, Path.Combine(outDir.FullName, "scorer.zip"));
@@ -118,7 +118,7 @@ internal static class DemoCommand
         var samplerData = ml.Data.LoadFromEnumerable(Rows(train, _ => true, nTrain));
         using var sampler = ml.Transforms.PixelCnnConditionalSampler(new PixelCnnConditionalSamplerEstimator.Options
         {
-            FeatureColumnName = "Pixels", ConditionColumnName = "Label", Model = config, Epochs = epochs, SamplingSeed = 7,
+            FeatureColumnName = "Pixels", ConditionColumnName = "Label", Model = config, Training = { Epochs = epochs }, SamplingSeed = 7,
             Progress = new ConsoleTrainingProgress(), CancellationToken = Cli.Cancellation,
         }).Fit(samplerData);
         ml.Model.Save(sampler, samplerData.Schema, Path.Combine(outDir.FullName, "sampler.zip"));

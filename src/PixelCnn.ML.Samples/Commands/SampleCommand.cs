@@ -1,6 +1,7 @@
 // pixelcnn sample: draws new images from a saved PixelCNN and writes them as one PNG grid. A model
 // conditioned on class labels gives one grid row per requested class (in the order given, printed
 // to stdout); an unconditional model gives --count images in a near-square grid.
+using PixelCnn.ML.Data;
 using PixelCnn.ML.Engine;
 using TorchSharp;
 using System.CommandLine;
@@ -62,8 +63,7 @@ internal static class SampleCommand
                 foreach (var c in classes)
                     if (c < 0 || c >= k) throw new ArgumentException($"--classes {spec}: class {c} is out of range; the model has classes 0..{k - 1}");
                 int count = classes.Length * perClass;
-                var h = new float[count * k];
-                for (int i = 0; i < count; i++) h[i * k + classes[i / perClass]] = 1f;
+                var h = OneHot.Encode(Enumerable.Range(0, count).Select(i => classes[i / perClass]).ToList(), k);
                 Console.Error.WriteLine($"Sampling {perClass} images for each of {classes.Length} classes from {loaded.File.Name} ({shape}, seed {options.Seed}, temperature {options.Temperature})");
                 using var scope = NewDisposeScope();
                 var cond = tensor(h, count, k);

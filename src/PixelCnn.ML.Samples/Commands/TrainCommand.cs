@@ -41,10 +41,14 @@ internal static class TrainCommand
             var options = new PixelCnnDensityTrainer.Options
             {
                 FeatureColumnName = "Pixels", ConditionColumnName = p.GetValue(ConditionOnLabel) ? "Label" : null,
-                Model = PixelCnnConfig.Preset(p.GetValue(Preset)!), Epochs = p.GetValue(Epochs), MaxSteps = p.GetValue(MaxSteps),
+                Model = PixelCnnConfig.Preset(p.GetValue(Preset)!),
+                Training =
+                {
+                    Epochs = p.GetValue(Epochs), MaxSteps = p.GetValue(MaxSteps),
+                    CheckpointPath = checkpoint, CheckpointEverySteps = checkpoint is null ? 0 : 200,
+                    ResumeFrom = checkpoint is not null && File.Exists(checkpoint) ? checkpoint : null,
+                },
                 ValidationFraction = p.GetValue(Validation), ThresholdPercentile = p.GetValue(Percentile),
-                CheckpointPath = checkpoint, CheckpointEverySteps = checkpoint is null ? 0 : 200,
-                ResumeFrom = checkpoint is not null && File.Exists(checkpoint) ? checkpoint : null,
                 Progress = new ConsoleTrainingProgress(), CancellationToken = Cli.Cancellation,
             };
             if (checkpoint is not null && File.Exists(checkpoint)) Cli.Err.MarkupLine($"Resuming from [green]{Markup.Escape(checkpoint)}[/]");

@@ -28,7 +28,7 @@ public static class FolderAnomalyExample
             .Append(ml.Transforms.ResizeImages("Image", 32, 32))
             .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))        // CHW floats 0..255, as ML.NET
             .Append(ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options {
-                FeatureColumnName = "Pixels", Epochs = epochs }));
+                FeatureColumnName = "Pixels", Training = { Epochs = epochs } }));
         using var model = pipeline.Fit(train);
         var scored = model.Transform(test);                                 // BitsPerDim, Score, PredictedLabel
         var metrics = ml.AnomalyDetection.Evaluate(scored);                 // AUROC, detection rate, ...

@@ -108,7 +108,8 @@ internal static class AutoencoderExperiment
             using var mse = new MseAutoencoder(1, shape.Height, shape.Width, baseConfig.EncoderChannels, m, new torch.Generator(seed));
             mse.to(device);
             var reporter = new StepReporter("  MSE training");
-            mse.Fit(train, epochs, baseConfig.BatchSize, baseConfig.LearningRate, seed, device, reporter.Report, Cli.Cancellation);
+            var training = new TrainingOptions();
+            mse.Fit(train, epochs, training.BatchSize, training.LearningRate, seed, device, reporter.Report, Cli.Cancellation);
             var mseTime = sw.Elapsed;
             var (msePixels, testMse) = mse.Reconstruct(test, device);
             Cli.Err.MarkupLine($"  test MSE {testMse:F1} (0..255 scale, {mseTime.TotalSeconds:F0} s)");

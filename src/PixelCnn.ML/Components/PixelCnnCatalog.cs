@@ -18,7 +18,7 @@ public static class PixelCnnCatalog
                                                   PixelCnnConfig? model = null) =>
         PixelCnn(catalog, new PixelCnnDensityTrainer.Options
         {
-            FeatureColumnName = featureColumnName, Epochs = epochs, ConditionColumnName = conditionColumnName, Model = model ?? PixelCnnConfig.PresetS,
+            FeatureColumnName = featureColumnName, Training = { Epochs = epochs }, ConditionColumnName = conditionColumnName, Model = model ?? PixelCnnConfig.PresetS,
         });
 
     /// <summary>A PixelCNN density scorer with all options.</summary>
@@ -100,7 +100,7 @@ public static class PixelCnnTransformsCatalog
                                                                                  string conditionColumnName = "Label", int epochs = 1, PixelCnnConfig? model = null) =>
         PixelCnnConditionalSampler(catalog, new PixelCnnConditionalSamplerEstimator.Options
         {
-            FeatureColumnName = featureColumnName, ConditionColumnName = conditionColumnName, Epochs = epochs, Model = model ?? PixelCnnConfig.PresetS,
+            FeatureColumnName = featureColumnName, ConditionColumnName = conditionColumnName, Training = { Epochs = epochs }, Model = model ?? PixelCnnConfig.PresetS,
         });
 
     /// <summary>A conditional PixelCNN sampler with all options.</summary>
@@ -115,7 +115,7 @@ public static class PixelCnnTransformsCatalog
                                                                    int epochs = 1, PixelCnnConfig? model = null) =>
         PixelCnnAutoencoder(catalog, new PixelCnnAutoencoderEstimator.Options
         {
-            FeatureColumnName = featureColumnName, EmbeddingSize = embeddingSize, Epochs = epochs, Model = model ?? PixelCnnConfig.PresetS,
+            FeatureColumnName = featureColumnName, EmbeddingSize = embeddingSize, Training = { Epochs = epochs }, Model = model ?? PixelCnnConfig.PresetS,
         });
 
     /// <summary>A PixelCNN autoencoder with all options.</summary>

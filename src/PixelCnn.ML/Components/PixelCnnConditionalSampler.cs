@@ -137,9 +137,8 @@ public sealed class PixelCnnConditionalSamplerTransformer : PixelCnnTransformerB
             }
             else
             {
-                if (classIndex is not { } k || k < 0 || k >= _s.Condition.Size)
+                if (classIndex is not { } k || !OneHot.TryWrite(h.AsSpan(i * _s.Condition.Size, _s.Condition.Size), k))
                     throw new ArgumentOutOfRangeException(nameof(classIndex), classIndex, $"this sampler is conditioned on {_s.Condition.Size} classes; pass a class index 0..{_s.Condition.Size - 1}");
-                h[i * _s.Condition.Size + k] = 1f;
             }
         }
         var bytes = Sample(h, count, seed ?? _s.SamplingSeed, temperature ?? _s.Temperature, progress, cancellationToken);

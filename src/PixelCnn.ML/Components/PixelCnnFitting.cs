@@ -20,20 +20,14 @@ public abstract class PixelCnnTrainingOptionsBase
     public PixelCnnConfig Model = PixelCnnConfig.PresetS;
     /// <summary>Image geometry when the pixel column has no [C, H, W] dimensions.</summary>
     public int? Channels, Height, Width;
-    public int Epochs = 1;
-    /// <summary>Stop after this many optimizer steps (null: run all epochs).</summary>
-    public long? MaxSteps;
-    /// <summary>Seed of initialisation and shuffling (default: the MLContext's seed, else 1).</summary>
-    public ulong? Seed;
+    /// <summary>
+    /// How the model is trained: epochs or steps, batch size, optimizer and learning rate, early stopping, checkpoints
+    /// and resume. <c>Seed</c> defaults to the MLContext's seed (else 1); <c>Device</c> to the MLContext's GpuDeviceId
+    /// and FallbackToCpu (else the CPU).
+    /// </summary>
+    public TrainingOptions Training = new();
     /// <summary>Fraction of the training rows held out for validation bits/dim (and early stopping); 0 = none.</summary>
     public double ValidationFraction;
-    /// <summary>Stop when validation bits/dim has not improved for this many epochs (0 = off; needs a validation split).</summary>
-    public int EarlyStoppingPatience;
-    /// <summary>Checkpoint file, written atomically every <see cref="CheckpointEverySteps"/> steps and at each epoch end.</summary>
-    public string? CheckpointPath;
-    public int CheckpointEverySteps;
-    /// <summary>Continue the training run saved in this checkpoint (same data and options), exactly where it stopped.</summary>
-    public string? ResumeFrom;
     /// <summary>Rows per batch when scoring or mapping rows after training.</summary>
     public int ScoreBatchSize = 256;
     public IProgress<TrainingProgress>? Progress;
@@ -42,7 +36,8 @@ public abstract class PixelCnnTrainingOptionsBase
     internal void Validate()
     {
         if (string.IsNullOrEmpty(FeatureColumnName)) throw new ArgumentException("FeatureColumnName must be set");
-        if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be >= 1");
+        ArgumentNullException.ThrowIfNull(Training);
+        Training.Validate();
         if (ValidationFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be in [0, 1)");
         if (ScoreBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(ScoreBatchSize), ScoreBatchSize, "ScoreBatchSize must be >= 1");
         ArgumentNullException.ThrowIfNull(Model);
@@ -66,8 +61,8 @@ internal static class PixelCnnFitting
         var condition = conditionColumn is null ? null : PixelColumns.ResolveCondition(input, conditionColumn, classCount);
         var config = configure(o.Model with { Channels = shape.Channels, Height = shape.Height, Width = shape.Width }, condition);
         config.Validate();
-        var device = DeviceSelector.Resolve(ml.GpuDeviceId, ml.FallbackToCpu, ch.Warning);
-        ulong seed = o.Seed ?? (ulong)(ml.Seed ?? 1);
+        var device = o.Training.Device ?? DeviceSelector.Resolve(ml.GpuDeviceId, ml.FallbackToCpu, ch.Warning);
+        ulong seed = o.Training.Seed ?? (ulong)(ml.Seed ?? 1);
         var all = PixelColumns.Materialize(input, o.FeatureColumnName, shape, condition, o.CancellationToken);
         if (all.Count == 0) throw new ArgumentException($"the training data has no rows (column '{o.FeatureColumnName}')");
         var (train, validation) = Split(all, o.ValidationFraction, seed);
@@ -80,12 +75,10 @@ internal static class PixelCnnFitting
         ch.Info($"Training a {(d.Config.IsAutoencoder ? $"PixelCNN autoencoder (h of {d.Config.EmbeddingSize})" : d.Config.Architecture.ToString())} " +
                 $"on {d.Train.Count} images of {d.Shape}" + (d.Validation is null ? "" : $", validating on {d.Validation.Count}") +
                 $" ({d.Device}, seed {d.Seed})");
-        var trainer = new PixelCnnTrainer(d.Config, new TrainingOptions
-        {
-            Epochs = o.Epochs, MaxSteps = o.MaxSteps, Seed = d.Seed, Device = d.Device, CheckpointPath = o.CheckpointPath,
-            CheckpointEverySteps = o.CheckpointEverySteps, ResumeFrom = o.ResumeFrom,
-            EarlyStoppingPatience = d.Validation is null ? 0 : o.EarlyStoppingPatience, EvaluationBatchSize = o.ScoreBatchSize,
-        }, new ChannelLogger(ch));
+        var options = o.Training.Clone();
+        options.Seed = d.Seed;
+        options.Device = d.Device;
+        var trainer = new PixelCnnTrainer(d.Config, options, new ChannelLogger(ch));
         return trainer.Fit(d.Train, d.Validation, o.Progress, o.CancellationToken);
     }
 

@@ -178,10 +178,10 @@ internal static class PixelColumns
                 break;
             case ConditionKind.Key:
                 var keys = input.GetValues<uint>(c.Name);
-                for (int i = 0; i < n; i++) h[i * c.Size + OneHotIndex(keys[i] == 0 ? -1 : keys[i] - 1L, c, firstRow + i)] = 1f;
+                for (int i = 0; i < n; i++) WriteOneHot(h.Slice(i * c.Size, c.Size), keys[i] == 0 ? -1 : keys[i] - 1L, c, firstRow + i);
                 break;
             default:
-                for (int i = 0; i < n; i++) h[i * c.Size + OneHotIndex(ClassIndexAt(input, c.Name, i), c, firstRow + i)] = 1f;
+                for (int i = 0; i < n; i++) WriteOneHot(h.Slice(i * c.Size, c.Size), ClassIndexAt(input, c.Name, i), c, firstRow + i);
                 break;
         }
     }
@@ -196,11 +196,13 @@ internal static class PixelColumns
         return f == MathF.Floor(f) ? (long)f : -1;
     }
 
-    private static int OneHotIndex(long index, ConditionColumn c, long row) =>
-        index >= 0 && index < c.Size ? (int)index
-            : throw new InvalidDataException($"Column '{c.Name}' row {row}: class {(c.Kind == ConditionKind.Key ? "key" : "index")} " +
+    private static void WriteOneHot(Span<float> vector, long index, ConditionColumn c, long row)
+    {
+        if (!OneHot.TryWrite(vector, index))
+            throw new InvalidDataException($"Column '{c.Name}' row {row}: class {(c.Kind == ConditionKind.Key ? "key" : "index")} " +
                                              $"{(c.Kind == ConditionKind.Key ? index + 1 : index)} is outside the model's {c.Size} classes" +
                                              (c.Kind == ConditionKind.Key && index < 0 ? " (missing key)" : "") + ".");
+    }
 
     /// <summary>Checks a fitted component's condition column against the input schema (type and size).</summary>
     public static void CheckCondition(DataViewSchema schema, ConditionColumn c)

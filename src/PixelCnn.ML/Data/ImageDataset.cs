@@ -29,14 +29,7 @@ public sealed class ImageDataset
     /// <summary>Images with class labels, conditioned on the one-hot vector of the label.</summary>
     public static ImageDataset WithClassLabels(int channels, int height, int width, byte[] pixels, IReadOnlyList<int> labels, int classCount)
     {
-        var oneHot = new float[(long)labels.Count * classCount];
-        for (int i = 0; i < labels.Count; i++)
-        {
-            if ((uint)labels[i] >= (uint)classCount)
-                throw new ArgumentException($"label {labels[i]} of row {i} is outside 0..{classCount - 1}");
-            oneHot[(long)i * classCount + labels[i]] = 1f;
-        }
-        return new ImageDataset(channels, height, width, pixels, oneHot, classCount);
+        return new ImageDataset(channels, height, width, pixels, OneHot.Encode(labels, classCount), classCount);
     }
 
     public int Count { get; }

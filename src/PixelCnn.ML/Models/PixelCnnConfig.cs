@@ -1,6 +1,6 @@
-// One configuration type for the PixelCNN family: architecture, conditioning, output distribution
-// and the training hyper-parameters that go with it, with the named presets S and M used by the
-// benchmarks, the docs and the demo.
+// One configuration type for the PixelCNN family: architecture, conditioning and output
+// distribution, with the named presets S and M used by the benchmarks, the docs and the demo. How
+// a model is trained (batch size, optimizer, learning rate, ...) is TrainingOptions' business.
 using System.Text.Json.Serialization;
 
 namespace PixelCnn.ML.Models;
@@ -30,9 +30,7 @@ public enum OutputDistribution
     LogisticMixture,
 }
 
-public enum OptimizerKind { Adam, RMSprop }
-
-/// <summary>Hyper-parameters of a PixelCNN model and its training.</summary>
+/// <summary>The architecture of a PixelCNN model: what a model file records and what its weights fit.</summary>
 public sealed record PixelCnnConfig
 {
     // ---- data
@@ -83,28 +81,16 @@ public sealed record PixelCnnConfig
         EmbeddingSize = embeddingSize, Conditioning = conditioning, ConditionSize = embeddingSize,
     };
 
-    // ---- training
-    public int BatchSize { get; init; } = 32;
-    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
-    public double LearningRate { get; init; } = 1e-3;
-    /// <summary>Multiplicative learning-rate decay per epoch (1 = none).</summary>
-    public double LearningRateDecay { get; init; } = 1.0;
-    /// <summary>Clip the joint gradient norm to this value (0 = off).</summary>
-    public double GradientClipNorm { get; init; }
-    public double WeightDecay { get; init; }
-
-    /// <summary>Preset S: 8 gated blocks, 32 channels, kernel 3, head 128, batch 32, Adam 1e-3.</summary>
+    /// <summary>Preset S: 8 gated blocks, 32 channels, kernel 3, head 128 (trained with TrainingOptions' defaults: batch 32, Adam 1e-3).</summary>
     public static PixelCnnConfig PresetS => new()
     {
-        Architecture = PixelCnnArchitecture.GatedPixelCnn, Layers = 8, HiddenChannels = 32, KernelSize = 3,
-        OutputHiddenChannels = 128, BatchSize = 32, Optimizer = OptimizerKind.Adam, LearningRate = 1e-3,
+        Architecture = PixelCnnArchitecture.GatedPixelCnn, Layers = 8, HiddenChannels = 32, KernelSize = 3, OutputHiddenChannels = 128,
     };
 
-    /// <summary>Preset M: 12 gated blocks, 64 channels, kernel 5, head 256, batch 32, Adam 1e-3.</summary>
+    /// <summary>Preset M: 12 gated blocks, 64 channels, kernel 5, head 256 (trained with TrainingOptions' defaults: batch 32, Adam 1e-3).</summary>
     public static PixelCnnConfig PresetM => new()
     {
-        Architecture = PixelCnnArchitecture.GatedPixelCnn, Layers = 12, HiddenChannels = 64, KernelSize = 5,
-        OutputHiddenChannels = 256, BatchSize = 32, Optimizer = OptimizerKind.Adam, LearningRate = 1e-3,
+        Architecture = PixelCnnArchitecture.GatedPixelCnn, Layers = 12, HiddenChannels = 64, KernelSize = 5, OutputHiddenChannels = 256,
     };
 
     /// <summary>The preset named "S" or "M" (case-insensitive).</summary>
@@ -139,10 +125,5 @@ public sealed record PixelCnnConfig
             $"an autoencoder decodes conditioned on its embedding: set Conditioning to Global or Spatial and ConditionSize = EmbeddingSize ({EmbeddingSize})");
         Require(EncoderChannels is >= 1 and <= 4096, nameof(EncoderChannels), $"must be 1..4096, got {EncoderChannels}");
         Require(SpatialConditionChannels is >= 1 and <= 1024, nameof(SpatialConditionChannels), $"must be 1..1024, got {SpatialConditionChannels}");
-        Require(BatchSize is >= 1 and <= 65536, nameof(BatchSize), $"must be 1..65536, got {BatchSize}");
-        Require(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), $"must be a positive number, got {LearningRate}");
-        Require(LearningRateDecay > 0 && LearningRateDecay <= 1, nameof(LearningRateDecay), $"must be in (0, 1], got {LearningRateDecay}");
-        Require(GradientClipNorm >= 0, nameof(GradientClipNorm), $"must be >= 0, got {GradientClipNorm}");
-        Require(WeightDecay >= 0, nameof(WeightDecay), $"must be >= 0, got {WeightDecay}");
     }
 }

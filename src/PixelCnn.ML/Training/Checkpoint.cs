@@ -1,6 +1,8 @@
 // Training checkpoints: one zip written atomically (temp file, flush, rename) holding
-//   trainer.json          format, version, configuration, seed and the loop state (epoch, batch
-//                         position, step, skipped steps, early-stopping state, history)
+//   trainer.json          format, version, architecture, the training hyper-parameters (batch size,
+//                         optimizer, learning rate and its decay, clipping, weight decay, seed) and
+//                         the loop state (epoch, batch position, step, skipped steps, early-stopping
+//                         state, history)
 //   model.safetensors     the weights
 //   optimizer.safetensors step count, learning rate and moment buffers
 //   rng.safetensors       libtorch's default CPU generator state
@@ -22,15 +24,15 @@ namespace PixelCnn.ML.Training;
 internal static class Checkpoint
 {
     public const string FormatName = "pixelcnn-checkpoint";
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
-    public static void Save(string path, PixelCnnConfig config, ulong seed, PixelCnnModel model, OptimizerHelper optimizer,
+    public static void Save(string path, PixelCnnConfig config, TrainingHyperParameters training, PixelCnnModel model, OptimizerHelper optimizer,
                             TrainingState state, Dictionary<string, Tensor>? best)
     {
         AtomicFile.Write(path, stream =>
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
-            var doc = new CheckpointDocument(FormatName, FormatVersion, config, seed, state);
+            var doc = new CheckpointDocument(FormatName, FormatVersion, config, training, state);
             using (var s = zip.CreateEntry("trainer.json").Open())
                 JsonSerializer.Serialize(s, doc, CheckpointJson.Default.CheckpointDocument);
             Write(zip, "model.safetensors", model.Network.state_dict());
@@ -50,7 +52,8 @@ internal static class Checkpoint
     }
 
     /// <summary>Restores a run into a freshly built model and optimizer; returns the best weights if saved.</summary>
-    public static Dictionary<string, Tensor>? Load(string path, PixelCnnConfig config, PixelCnnModel model, OptimizerHelper optimizer, TrainingState state)
+    public static Dictionary<string, Tensor>? Load(string path, PixelCnnConfig config, TrainingHyperParameters training, PixelCnnModel model,
+                                                   OptimizerHelper optimizer, TrainingState state)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint {path} does not exist", path);
         try
@@ -63,7 +66,10 @@ internal static class Checkpoint
             if (doc.Format != FormatName) throw new InvalidDataException($"format '{doc.Format}' is not a PixelCnn.ML checkpoint");
             if (doc.Version != FormatVersion) throw new InvalidDataException($"checkpoint format version {doc.Version} is not supported (expected {FormatVersion})");
             if (doc.Config != config)
-                throw new InvalidDataException("it was written for a different configuration; resume with the same options it was trained with");
+                throw new InvalidDataException("it was written for a different model configuration; resume with the same options it was trained with");
+            if (doc.Training != training)
+                throw new InvalidDataException($"it was written with other training settings ({Differences(doc.Training, training)}); " +
+                                               "resume with the same settings, or start a new run");
             if (doc.State.DataCount != state.DataCount)
                 throw new InvalidDataException($"it was written for {doc.State.DataCount} training images but {state.DataCount} were given");
 
@@ -92,6 +98,24 @@ internal static class Checkpoint
         }
     }
 
+    /// <summary>"LearningRate 0.001 in the checkpoint, 0.01 now; ..." for every setting that differs.</summary>
+    private static string Differences(TrainingHyperParameters saved, TrainingHyperParameters now)
+    {
+        var parts = new List<string>();
+        void Check<T>(string name, T a, T b)
+        {
+            if (!EqualityComparer<T>.Default.Equals(a, b)) parts.Add($"{name} {a} in the checkpoint, {b} now");
+        }
+        Check(nameof(saved.BatchSize), saved.BatchSize, now.BatchSize);
+        Check(nameof(saved.Optimizer), saved.Optimizer, now.Optimizer);
+        Check(nameof(saved.LearningRate), saved.LearningRate, now.LearningRate);
+        Check(nameof(saved.LearningRateDecay), saved.LearningRateDecay, now.LearningRateDecay);
+        Check(nameof(saved.GradientClipNorm), saved.GradientClipNorm, now.GradientClipNorm);
+        Check(nameof(saved.WeightDecay), saved.WeightDecay, now.WeightDecay);
+        Check(nameof(saved.Seed), saved.Seed, now.Seed);
+        return string.Join("; ", parts);
+    }
+
     private static MemoryStream ReadAll(ZipArchive zip, string name)
     {
         var entry = zip.GetEntry(name) ?? throw new InvalidDataException($"it has no {name}");
@@ -116,7 +140,7 @@ internal static class Checkpoint
     }
 }
 
-internal sealed record CheckpointDocument(string Format, int Version, PixelCnnConfig Config, ulong Seed, TrainingState State);
+internal sealed record CheckpointDocument(string Format, int Version, PixelCnnConfig Config, TrainingHyperParameters Training, TrainingState State);
 
 [JsonSourceGenerationOptions(WriteIndented = true, UseStringEnumConverter = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]

@@ -25,12 +25,15 @@ public sealed class PixelCnnTrainer
     {
         config.Validate();
         _config = config;
-        _options = options ?? new TrainingOptions();
+        _options = options?.Clone() ?? new TrainingOptions();
         _options.Validate();
         _logger = logger;
     }
 
     public PixelCnnConfig Config => _config;
+
+    /// <summary>The training settings of this trainer (a copy of those given).</summary>
+    public TrainingOptions Options => _options.Clone();
 
     /// <summary>Trains a new model (or resumes the run in <see cref="TrainingOptions.ResumeFrom"/>).</summary>
     public TrainingResult Fit(ImageDataset train, ImageDataset? validation = null, IProgress<TrainingProgress>? progress = null,
@@ -40,12 +43,12 @@ public sealed class PixelCnnTrainer
         validation?.EnsureMatches(_config, "validation data");
         if (train.Count == 0) throw new ArgumentException("training data is empty");
         var o = _options;
-        int n = train.Count, batch = _config.BatchSize;
+        int n = train.Count, batch = o.BatchSize;
         int stepsPerEpoch = (n + batch - 1) / batch;
         long totalSteps = Math.Min((long)o.Epochs * stepsPerEpoch, o.MaxSteps ?? long.MaxValue);
 
-        manual_seed((long)o.Seed);
-        var model = PixelCnnModel.Create(_config, o.Seed, o.Device);
+        manual_seed((long)o.EffectiveSeed);
+        var model = PixelCnnModel.Create(_config, o.EffectiveSeed, o.EffectiveDevice);
         if (_logger is not null) model.Warning += m => _logger.LogWarning("{Message}", m);
         Dictionary<string, Tensor>? best = null;
         try
@@ -55,13 +58,13 @@ public sealed class PixelCnnTrainer
             var state = new TrainingState { DataCount = n };
             if (o.ResumeFrom is not null)
             {
-                best = Checkpoint.Load(o.ResumeFrom, _config, model, optimizer, state);
+                best = Checkpoint.Load(o.ResumeFrom, _config, o.HyperParameters(), model, optimizer, state);
                 _logger?.LogInformation("Resumed from {Path} at epoch {Epoch}, step {Step}", o.ResumeFrom, state.Epoch + 1, state.Step);
             }
             else
             {
                 _logger?.LogInformation("Training {Arch}: {Params:N0} parameters, {N} images, {Epochs} epoch(s) of {Steps} steps, batch {Batch}, on {Device} with {Threads} thread(s)",
-                    _config.Architecture, model.Network.ParameterCount, n, o.Epochs, stepsPerEpoch, batch, o.Device, get_num_threads());
+                    _config.Architecture, model.Network.ParameterCount, n, o.Epochs, stepsPerEpoch, batch, o.EffectiveDevice, get_num_threads());
             }
 
             var clock = Stopwatch.StartNew();
@@ -71,8 +74,8 @@ public sealed class PixelCnnTrainer
             model.Network.train();
             for (int epoch = state.Epoch; epoch < o.Epochs && state.Step < totalSteps && !stoppedEarly; epoch++)
             {
-                OptimizerState.SetLearningRate(optimizer, _config.LearningRate * Math.Pow(_config.LearningRateDecay, epoch));
-                var perm = Permutation(o.Seed, epoch, n);
+                OptimizerState.SetLearningRate(optimizer, o.LearningRate * Math.Pow(o.LearningRateDecay, epoch));
+                var perm = Permutation(o.EffectiveSeed, epoch, n);
                 for (int b = state.BatchInEpoch; b < stepsPerEpoch && state.Step < totalSteps; b++)
                 {
                     if (cancellationToken.IsCancellationRequested)
@@ -91,7 +94,7 @@ public sealed class PixelCnnTrainer
                     {
                         OutOfMemory.Recover();
                         throw new InvalidOperationException(
-                            $"{o.Device} ran out of memory training {_config.Architecture} at batch size {count} (step {state.Step + 1}): " +
+                            $"{o.EffectiveDevice} ran out of memory training {_config.Architecture} at batch size {count} (step {state.Step + 1}): " +
                             "lower BatchSize or the model size" + (o.CheckpointPath is null ? "" : $"; the last checkpoint is kept at {o.CheckpointPath}") +
                             $". libtorch said: {e.Message}", e);
                     }
@@ -188,7 +191,7 @@ public sealed class PixelCnnTrainer
         if (double.IsFinite(nats))
         {
             loss.backward();
-            norm = GradientNorm.ClipOrMeasure(parameters, _config.GradientClipNorm);
+            norm = GradientNorm.ClipOrMeasure(parameters, _options.GradientClipNorm);
         }
         if (!double.IsFinite(nats) || !double.IsFinite(norm))
         {
@@ -212,16 +215,16 @@ public sealed class PixelCnnTrainer
         return bits;
     }
 
-    private OptimizerHelper CreateOptimizer(List<Parameter> parameters) => _config.Optimizer switch
+    private OptimizerHelper CreateOptimizer(List<Parameter> parameters) => _options.Optimizer switch
     {
-        OptimizerKind.Adam => optim.Adam(parameters, _config.LearningRate, weight_decay: _config.WeightDecay),
-        OptimizerKind.RMSprop => optim.RMSProp(parameters, _config.LearningRate, weight_decay: _config.WeightDecay),
-        _ => throw new ArgumentOutOfRangeException(nameof(_config.Optimizer), _config.Optimizer, "unknown optimizer"),
+        OptimizerKind.Adam => optim.Adam(parameters, _options.LearningRate, weight_decay: _options.WeightDecay),
+        OptimizerKind.RMSprop => optim.RMSProp(parameters, _options.LearningRate, weight_decay: _options.WeightDecay),
+        _ => throw new ArgumentOutOfRangeException(nameof(_options.Optimizer), _options.Optimizer, "unknown optimizer"),
     };
 
     private void SaveCheckpoint(PixelCnnModel model, OptimizerHelper optimizer, TrainingState state, Dictionary<string, Tensor>? best)
     {
-        Checkpoint.Save(_options.CheckpointPath!, _config, _options.Seed, model, optimizer, state, best);
+        Checkpoint.Save(_options.CheckpointPath!, _config, _options.HyperParameters(), model, optimizer, state, best);
         _logger?.LogDebug("Checkpoint written to {Path} at step {Step}", _options.CheckpointPath, state.Step);
     }
 

@@ -4,16 +4,33 @@ using TorchSharp;
 
 namespace PixelCnn.ML.Training;
 
-/// <summary>How a training run is driven (the model's own hyper-parameters live in PixelCnnConfig).</summary>
+public enum OptimizerKind { Adam, RMSprop }
+
+/// <summary>
+/// How a model is trained: the optimization hyper-parameters and how the run is driven. The one home of every
+/// training setting: the trainer reads them here, and the ML.NET components embed an instance.
+/// </summary>
 public sealed class TrainingOptions
 {
+    // ---- optimization (a checkpoint is resumed only with the same values)
+    public int BatchSize { get; set; } = 32;
+    public OptimizerKind Optimizer { get; set; } = OptimizerKind.Adam;
+    public double LearningRate { get; set; } = 1e-3;
+    /// <summary>Multiplicative learning-rate decay per epoch (1 = none).</summary>
+    public double LearningRateDecay { get; set; } = 1.0;
+    /// <summary>Clip the joint gradient norm to this value (0 = off).</summary>
+    public double GradientClipNorm { get; set; }
+    public double WeightDecay { get; set; }
+    /// <summary>Seeds weight initialisation, shuffling and libtorch's default generator (null: 1; a component uses the MLContext's seed).</summary>
+    public ulong? Seed { get; set; }
+
+    // ---- the run
     /// <summary>Passes over the training data.</summary>
     public int Epochs { get; set; } = 1;
     /// <summary>Stop after this many optimizer steps in total (null = no limit).</summary>
     public long? MaxSteps { get; set; }
-    /// <summary>Seeds weight initialisation, shuffling and libtorch's default generator.</summary>
-    public ulong Seed { get; set; } = 1;
-    public Device Device { get; set; } = torch.CPU;
+    /// <summary>The device to train on (null: the CPU; a component uses the MLContext's GpuDeviceId and FallbackToCpu).</summary>
+    public Device? Device { get; set; }
     /// <summary>Checkpoint file to write (atomically); null = no checkpoints.</summary>
     public string? CheckpointPath { get; set; }
     /// <summary>Write a checkpoint every N steps (0 = only at the end of each epoch, on cancellation and at the end).</summary>
@@ -28,8 +45,29 @@ public sealed class TrainingOptions
     /// <summary>Report progress every N steps.</summary>
     public int ProgressEverySteps { get; set; } = 1;
 
+    internal ulong EffectiveSeed => Seed ?? 1;
+
+    internal Device EffectiveDevice => Device ?? torch.CPU;
+
+    /// <summary>The settings that decide the result of a run, as a checkpoint records them.</summary>
+    internal TrainingHyperParameters HyperParameters() =>
+        new(BatchSize, Optimizer, LearningRate, LearningRateDecay, GradientClipNorm, WeightDecay, EffectiveSeed);
+
+    /// <summary>A copy whose later changes do not affect this instance.</summary>
+    public TrainingOptions Clone() => (TrainingOptions)MemberwiseClone();
+
     internal void Validate()
     {
+        static void Require(bool ok, string option, string message)
+        {
+            if (!ok) throw new ArgumentException($"{option}: {message}", option);
+        }
+        Require(BatchSize is >= 1 and <= 65536, nameof(BatchSize), $"must be 1..65536, got {BatchSize}");
+        Require(Enum.IsDefined(Optimizer), nameof(Optimizer), $"unknown optimizer {Optimizer}");
+        Require(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), $"must be a positive number, got {LearningRate}");
+        Require(LearningRateDecay > 0 && LearningRateDecay <= 1, nameof(LearningRateDecay), $"must be in (0, 1], got {LearningRateDecay}");
+        Require(GradientClipNorm >= 0 && double.IsFinite(GradientClipNorm), nameof(GradientClipNorm), $"must be >= 0, got {GradientClipNorm}");
+        Require(WeightDecay >= 0 && double.IsFinite(WeightDecay), nameof(WeightDecay), $"must be >= 0, got {WeightDecay}");
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be >= 1");
         if (MaxSteps is <= 0) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps must be > 0");
         if (CheckpointEverySteps < 0) throw new ArgumentOutOfRangeException(nameof(CheckpointEverySteps), CheckpointEverySteps, "must be >= 0");
@@ -39,6 +77,10 @@ public sealed class TrainingOptions
         if (ProgressEverySteps < 1) throw new ArgumentOutOfRangeException(nameof(ProgressEverySteps), ProgressEverySteps, "must be >= 1");
     }
 }
+
+/// <summary>The settings a checkpoint records so that a resumed run is the same run.</summary>
+internal sealed record TrainingHyperParameters(int BatchSize, OptimizerKind Optimizer, double LearningRate, double LearningRateDecay,
+                                               double GradientClipNorm, double WeightDecay, ulong Seed);
 
 public enum TrainingPhase { Step, EpochEnd, Validation, Checkpoint, Finished }
 

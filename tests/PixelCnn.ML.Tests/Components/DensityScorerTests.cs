@@ -25,7 +25,7 @@ public class DensityScorerTests
         public bool PredictedLabel;
     }
 
-    internal static readonly PixelCnnConfig Tiny = new() { Layers = 2, HiddenChannels = 8, OutputHiddenChannels = 16, BatchSize = 8, LearningRate = 5e-3 };
+    internal static readonly PixelCnnConfig Tiny = new() { Layers = 2, HiddenChannels = 8, OutputHiddenChannels = 16 };
 
     /// <summary>Normal rows: horizontal bars; anomalies: vertical bars (never seen in training).</summary>
     internal static List<Row> Rows(int n, bool anomalies, int seed = 1)
@@ -80,7 +80,7 @@ public class DensityScorerTests
         var test = ml.Data.LoadFromEnumerable(Rows(12, false, seed: 7).Concat(Rows(12, true, seed: 8)).ToList());
         using var model = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
         {
-            FeatureColumnName = "Pixels", Model = Tiny, Epochs = 8, ThresholdPercentile = 95,
+            FeatureColumnName = "Pixels", Model = Tiny, Training = { BatchSize = 8, LearningRate = 5e-3, Epochs = 8 }, ThresholdPercentile = 95,
         }).Fit(train);
         Assert.AreEqual(95.0, model.ThresholdPercentile);
         var scored = model.Transform(test);
@@ -99,7 +99,7 @@ public class DensityScorerTests
         var rows = Rows(10, false);
         using var model = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
         {
-            FeatureColumnName = "Pixels", Model = Tiny, MaxSteps = 2, OutputBitsMap = true, ScoreBatchSize = 3,
+            FeatureColumnName = "Pixels", Model = Tiny, Training = { BatchSize = 8, LearningRate = 5e-3, MaxSteps = 2 }, OutputBitsMap = true, ScoreBatchSize = 3,
         }).Fit(ml.Data.LoadFromEnumerable(rows));
         var scored = model.Transform(ml.Data.LoadFromEnumerable(rows));
         var bpd = scored.GetColumn<float>("BitsPerDim").ToArray();
@@ -125,7 +125,7 @@ public class DensityScorerTests
         var data = ml.Data.LoadFromEnumerable(Rows(16, false));
         using var model = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
         {
-            FeatureColumnName = "Pixels", ConditionColumnName = conditionColumn, Model = Tiny, MaxSteps = 2,
+            FeatureColumnName = "Pixels", ConditionColumnName = conditionColumn, Model = Tiny, Training = { BatchSize = 8, LearningRate = 5e-3, MaxSteps = 2 },
         }).Fit(data);
         Assert.AreEqual(conditionColumn == "Embedding" ? 2 : 3, model.Model.Config.ConditionSize);
         var bpd = model.Transform(data).GetColumn<float>("BitsPerDim").ToArray();
@@ -140,7 +140,7 @@ public class DensityScorerTests
         var rows = Rows(6, false);
         rows[4].Pixels[10] = 300;
         var e = Assert.ThrowsException<InvalidDataException>(() =>
-            ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options { FeatureColumnName = "Pixels", Model = Tiny, MaxSteps = 1 })
+            ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options { FeatureColumnName = "Pixels", Model = Tiny, Training = { BatchSize = 8, LearningRate = 5e-3, MaxSteps = 1 } })
                 .Fit(ml.Data.LoadFromEnumerable(rows)));
         StringAssert.Contains(e.Message, "'Pixels' row 4");
         StringAssert.Contains(e.Message, "300");
@@ -157,7 +157,7 @@ public class DensityScorerTests
             float[] before;
             double threshold;
             using (var model = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
-                   { FeatureColumnName = "Pixels", ConditionColumnName = "Class", Model = Tiny, MaxSteps = 2 }).Fit(data))
+                   { FeatureColumnName = "Pixels", ConditionColumnName = "Class", Model = Tiny, Training = { BatchSize = 8, LearningRate = 5e-3, MaxSteps = 2 } }).Fit(data))
             {
                 before = model.Transform(data).GetColumn<float>("Score").ToArray();
                 threshold = model.Threshold;
@@ -183,7 +183,7 @@ public class DensityScorerTests
     {
         var ml = new MLContext(seed: 5);
         var rows = Rows(8, false);
-        using var model = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options { FeatureColumnName = "Pixels", Model = Tiny, MaxSteps = 1 })
+        using var model = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options { FeatureColumnName = "Pixels", Model = Tiny, Training = { BatchSize = 8, LearningRate = 5e-3, MaxSteps = 1 } })
             .Fit(ml.Data.LoadFromEnumerable(rows));
         var engine = ml.Model.CreatePredictionEngine<Row, Scored>(model);
         var batch = model.Transform(ml.Data.LoadFromEnumerable(rows)).GetColumn<float>("Score").ToArray();
@@ -196,7 +196,7 @@ public class DensityScorerTests
         long baseline = LiveTensors.Now;
         var ml = new MLContext(seed: 6);
         var data = ml.Data.LoadFromEnumerable(Rows(8, false));
-        var model = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options { FeatureColumnName = "Pixels", Model = Tiny, MaxSteps = 2 }).Fit(data);
+        var model = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options { FeatureColumnName = "Pixels", Model = Tiny, Training = { BatchSize = 8, LearningRate = 5e-3, MaxSteps = 2 } }).Fit(data);
         model.Transform(data).GetColumn<float>("Score").ToArray();
         Assert.IsTrue(LiveTensors.Now > baseline);
         model.Dispose();

@@ -16,7 +16,7 @@ public class ConditionalSamplerComponentTests
     private static PixelCnnConditionalSamplerTransformer Fit(MLContext ml, string condition = "Class") =>
         ml.Transforms.PixelCnnConditionalSampler(new PixelCnnConditionalSamplerEstimator.Options
         {
-            FeatureColumnName = "Pixels", ConditionColumnName = condition, Model = DensityScorerTests.Tiny, MaxSteps = 3, SamplingSeed = 5,
+            FeatureColumnName = "Pixels", ConditionColumnName = condition, Model = DensityScorerTests.Tiny, Training = { BatchSize = 8, LearningRate = 5e-3, MaxSteps = 3 }, SamplingSeed = 5,
         }).Fit(ml.Data.LoadFromEnumerable(DensityScorerTests.Rows(16, false)));
 
     private static IDataView Wants(MLContext ml, params uint[] classes) =>
@@ -102,7 +102,7 @@ public class AutoencoderComponentTests
     private static PixelCnnAutoencoderTransformer Fit(MLContext ml, int m = 3) =>
         ml.Transforms.PixelCnnAutoencoder(new PixelCnnAutoencoderEstimator.Options
         {
-            FeatureColumnName = "Pixels", EmbeddingSize = m, Model = DensityScorerTests.Tiny with { EncoderChannels = 4 }, MaxSteps = 3,
+            FeatureColumnName = "Pixels", EmbeddingSize = m, Model = DensityScorerTests.Tiny with { EncoderChannels = 4 }, Training = { BatchSize = 8, LearningRate = 5e-3, MaxSteps = 3 },
         }).Fit(ml.Data.LoadFromEnumerable(DensityScorerTests.Rows(16, false)));
 
     [TestMethod]

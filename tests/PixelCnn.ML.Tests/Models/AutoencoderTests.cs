@@ -51,7 +51,7 @@ public class AutoencoderTests
     public void Training_end_to_end_lowers_the_loss_and_encodes_images_to_embeddings()
     {
         var data = TrainerTests.Bars(48, labels: false);
-        var result = new PixelCnnTrainer(Config() with { LearningRate = 5e-3 }, new TrainingOptions { Epochs = 3 }).Fit(data);
+        var result = new PixelCnnTrainer(Config(), new TrainingOptions { BatchSize = 8, LearningRate = 5e-3, Epochs = 3 }).Fit(data);
         using var model = result.Model;
         Assert.IsTrue(result.History[^1].TrainBitsPerDim < result.History[0].TrainBitsPerDim);
         var h = model.Encode(data.Slice(0, 5), batchSize: 2);

@@ -237,8 +237,8 @@ public class PackageConsumerTests
         var trainer = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
         {
             FeatureColumnName = "Pixels",
-            Model = new PixelCnnConfig { Layers = 2, HiddenChannels = 8, OutputHiddenChannels = 16, BatchSize = 8 },
-            MaxSteps = 2,
+            Model = new PixelCnnConfig { Layers = 2, HiddenChannels = 8, OutputHiddenChannels = 16 },
+            Training = { BatchSize = 8, MaxSteps = 2 },
         });
 
         var path = args[0];

@@ -15,7 +15,7 @@ public class TrainedModelSamplingTests
     {
         // Training images: even rows at a per-image grey level 60, 140 or 220 (+0..3), odd rows 0..3.
         var data = TrainerTests.Bars(128);
-        var trainer = new PixelCnnTrainer(TrainerTests.Tiny() with { LearningRate = 5e-3 }, new TrainingOptions { Epochs = 15, Seed = 5 });
+        var trainer = new PixelCnnTrainer(TrainerTests.Tiny(), new TrainingOptions { BatchSize = 8, LearningRate = 5e-3, Epochs = 15, Seed = 5 });
         using var model = trainer.Fit(data).Model;
         const int n = 8;
         var bytes = PixelCnnSampler.SampleBytes(model, n, options: new SamplingOptions { Seed = 3 });

@@ -12,9 +12,9 @@ public class FashionMnistTrainingTests
     {
         var train = FashionMnist.Load(FashionMnistSplit.Train, take: 320);
         var test = FashionMnist.Load(FashionMnistSplit.Test, take: 100);
-        var config = new PixelCnnConfig { Layers = 3, HiddenChannels = 16, OutputHiddenChannels = 32, BatchSize = 16, LearningRate = 3e-3 };
+        var config = new PixelCnnConfig { Layers = 3, HiddenChannels = 16, OutputHiddenChannels = 32 };
         var reports = new List<TrainingProgress>();
-        var result = new PixelCnnTrainer(config, new TrainingOptions { Epochs = 2, Seed = 3 })
+        var result = new PixelCnnTrainer(config, new TrainingOptions { BatchSize = 16, LearningRate = 3e-3, Epochs = 2, Seed = 3 })
             .Fit(new ImageDataset(1, 28, 28, train.Images), new ImageDataset(1, 28, 28, test.Images), new TrainerTests.Progress(reports));
         using var model = result.Model;
         var steps = reports.Where(r => r.Phase == TrainingPhase.Step).Select(r => r.TrainBitsPerDim).ToList();

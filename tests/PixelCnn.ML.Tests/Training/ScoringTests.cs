@@ -94,7 +94,7 @@ public class ScoringTests
     public void Training_releases_every_native_tensor_it_does_not_return()
     {
         long baseline = LiveTensors.Now;
-        var result = new PixelCnnTrainer(TrainerTests.Tiny(), new TrainingOptions { Epochs = 2 }).Fit(TrainerTests.Bars(20), TrainerTests.Bars(8));
+        var result = new PixelCnnTrainer(TrainerTests.Tiny(), new TrainingOptions { BatchSize = 8, Epochs = 2 }).Fit(TrainerTests.Bars(20), TrainerTests.Bars(8));
         long paramCount = result.Model.Network.state_dict().Count;
         result.Model.Dispose();
         Assert.AreEqual(baseline, LiveTensors.Now);

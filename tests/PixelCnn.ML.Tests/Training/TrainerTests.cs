@@ -12,7 +12,7 @@ public class TrainerTests
 {
     internal static PixelCnnConfig Tiny(ConditioningKind cond = ConditioningKind.None) => new()
     {
-        Height = 8, Width = 8, Layers = 2, HiddenChannels = 8, OutputHiddenChannels = 16, BatchSize = 8,
+        Height = 8, Width = 8, Layers = 2, HiddenChannels = 8, OutputHiddenChannels = 16,
         Conditioning = cond, ConditionSize = cond == ConditioningKind.None ? 0 : 3,
     };
 
@@ -39,7 +39,7 @@ public class TrainerTests
     public void Training_loss_falls_and_beats_the_uniform_baseline()
     {
         var data = Bars(96);
-        var trainer = new PixelCnnTrainer(Tiny() with { LearningRate = 5e-3 }, new TrainingOptions { Epochs = 4, Seed = 5 });
+        var trainer = new PixelCnnTrainer(Tiny(), new TrainingOptions { BatchSize = 8, LearningRate = 5e-3, Epochs = 4, Seed = 5 });
         var reports = new List<TrainingProgress>();
         var result = trainer.Fit(data, data.Slice(0, 32), new Progress(reports));
         using var model = result.Model;
@@ -73,9 +73,9 @@ public class TrainerTests
     public void A_run_interrupted_and_resumed_reaches_the_same_weights_bit_for_bit()
     {
         var data = Bars(40);
-        var config = Tiny(ConditioningKind.Global) with { LearningRateDecay = 0.9, GradientClipNorm = 1.0 };
+        var config = Tiny(ConditioningKind.Global);
         var labelled = Bars(40, labels: true);
-        var options = new TrainingOptions { Epochs = 3, Seed = 9 };
+        var options = new TrainingOptions { BatchSize = 8, LearningRateDecay = 0.9, GradientClipNorm = 1.0, Epochs = 3, Seed = 9 };
         Dictionary<string, float[]> uninterrupted;
         using (var r = new PixelCnnTrainer(config, options).Fit(labelled).Model) uninterrupted = Weights(r);
 
@@ -83,13 +83,13 @@ public class TrainerTests
         try
         {
             using var cts = new CancellationTokenSource();
-            var first = new TrainingOptions { Epochs = 3, Seed = 9, CheckpointPath = ckpt };
+            var first = new TrainingOptions { BatchSize = 8, LearningRateDecay = 0.9, GradientClipNorm = 1.0, Epochs = 3, Seed = 9, CheckpointPath = ckpt };
             Assert.ThrowsException<OperationCanceledException>(() =>
                 new PixelCnnTrainer(config, first).Fit(labelled, null, new CancelAt(7, cts), cts.Token)); // mid-epoch 2
             Assert.IsTrue(File.Exists(ckpt), "cancellation must leave a checkpoint");
             // Scramble the default generator to prove its state is restored too.
             manual_seed(12345);
-            var resumed = new TrainingOptions { Epochs = 3, Seed = 9, CheckpointPath = ckpt, ResumeFrom = ckpt };
+            var resumed = new TrainingOptions { BatchSize = 8, LearningRateDecay = 0.9, GradientClipNorm = 1.0, Epochs = 3, Seed = 9, CheckpointPath = ckpt, ResumeFrom = ckpt };
             var result = new PixelCnnTrainer(config, resumed).Fit(labelled);
             using var model = result.Model;
             Assert.AreEqual(15, result.Steps);
@@ -108,12 +108,29 @@ public class TrainerTests
         var ckpt = TempPath("other.ckpt");
         try
         {
-            new PixelCnnTrainer(Tiny(), new TrainingOptions { CheckpointPath = ckpt, MaxSteps = 1 }).Fit(data).Model.Dispose();
+            new PixelCnnTrainer(Tiny(), new TrainingOptions { BatchSize = 8, CheckpointPath = ckpt, MaxSteps = 1 }).Fit(data).Model.Dispose();
             var other = Tiny() with { HiddenChannels = 12 };
             var e = Assert.ThrowsException<InvalidDataException>(() =>
-                new PixelCnnTrainer(other, new TrainingOptions { ResumeFrom = ckpt }).Fit(data));
+                new PixelCnnTrainer(other, new TrainingOptions { BatchSize = 8, ResumeFrom = ckpt }).Fit(data));
             StringAssert.Contains(e.Message, ckpt);
-            StringAssert.Contains(e.Message, "different configuration");
+            StringAssert.Contains(e.Message, "different model configuration");
+        }
+        finally { File.Delete(ckpt); }
+    }
+
+    [TestMethod]
+    public void Resume_rejects_a_checkpoint_written_with_other_training_settings_naming_each()
+    {
+        var data = Bars(16);
+        var ckpt = TempPath("settings.ckpt");
+        try
+        {
+            new PixelCnnTrainer(Tiny(), new TrainingOptions { BatchSize = 8, CheckpointPath = ckpt, MaxSteps = 1 }).Fit(data).Model.Dispose();
+            var e = Assert.ThrowsException<InvalidDataException>(() =>
+                new PixelCnnTrainer(Tiny(), new TrainingOptions { BatchSize = 4, LearningRate = 0.01, ResumeFrom = ckpt }).Fit(data));
+            StringAssert.Contains(e.Message, ckpt);
+            StringAssert.Contains(e.Message, "BatchSize 8 in the checkpoint, 4 now");
+            StringAssert.Contains(e.Message, "LearningRate 0.001 in the checkpoint, 0.01 now");
         }
         finally { File.Delete(ckpt); }
     }
@@ -129,10 +146,10 @@ public class TrainerTests
         var ckpt = TempPath("diverge.ckpt");
         try
         {
-            new PixelCnnTrainer(config, new TrainingOptions { CheckpointPath = ckpt }).Fit(good).Model.Dispose();
+            new PixelCnnTrainer(config, new TrainingOptions { BatchSize = 8, CheckpointPath = ckpt }).Fit(good).Model.Dispose();
             var before = File.ReadAllBytes(ckpt);
             var e = Assert.ThrowsException<TrainingDivergedException>(() =>
-                new PixelCnnTrainer(config, new TrainingOptions { CheckpointPath = ckpt, MaxConsecutiveNonFiniteSteps = 2 }).Fit(poisoned));
+                new PixelCnnTrainer(config, new TrainingOptions { BatchSize = 8, CheckpointPath = ckpt, MaxConsecutiveNonFiniteSteps = 2 }).Fit(poisoned));
             StringAssert.Contains(e.Message, "2 consecutive steps");
             StringAssert.Contains(e.Message, ckpt);
             CollectionAssert.AreEqual(before, File.ReadAllBytes(ckpt), "the last good checkpoint must be kept");
@@ -147,7 +164,7 @@ public class TrainerTests
         var cond = (float[])good.Conditions!.Clone();
         cond[0] = float.NaN; // row 0 poisons exactly one batch per epoch
         var data = new ImageDataset(1, 8, 8, good.Pixels, cond, 3);
-        var mixed = new PixelCnnTrainer(Tiny(ConditioningKind.Global), new TrainingOptions { Epochs = 2, MaxConsecutiveNonFiniteSteps = 2 }).Fit(data);
+        var mixed = new PixelCnnTrainer(Tiny(ConditioningKind.Global), new TrainingOptions { BatchSize = 8, Epochs = 2, MaxConsecutiveNonFiniteSteps = 2 }).Fit(data);
         using var model = mixed.Model;
         Assert.AreEqual(8, mixed.Steps);
         Assert.AreEqual(2, mixed.SkippedSteps);
@@ -161,8 +178,8 @@ public class TrainerTests
         var train = Bars(24);
         var validation = Bars(16, seed: 99);
         // A large learning rate makes validation bits/dim bounce, so patience 1 triggers.
-        var config = Tiny() with { LearningRate = 0.05 };
-        var result = new PixelCnnTrainer(config, new TrainingOptions { Epochs = 30, EarlyStoppingPatience = 1 }).Fit(train, validation);
+        var config = Tiny();
+        var result = new PixelCnnTrainer(config, new TrainingOptions { BatchSize = 8, LearningRate = 0.05, Epochs = 30, EarlyStoppingPatience = 1 }).Fit(train, validation);
         using var model = result.Model;
         Assert.IsTrue(result.StoppedEarly, "expected an early stop");
         Assert.IsTrue(result.History.Count < 30);
@@ -176,13 +193,13 @@ public class TrainerTests
         using var cts = new CancellationTokenSource();
         var reports = new List<TrainingProgress>();
         Assert.ThrowsException<OperationCanceledException>(() =>
-            new PixelCnnTrainer(Tiny(), new TrainingOptions { Epochs = 5 }).Fit(Bars(64), null, new CancelAt(3, cts), cts.Token));
+            new PixelCnnTrainer(Tiny(), new TrainingOptions { BatchSize = 8, Epochs = 5 }).Fit(Bars(64), null, new CancelAt(3, cts), cts.Token));
     }
 
     [TestMethod]
     public void Data_of_the_wrong_shape_is_rejected_naming_both_shapes()
     {
-        var e = Assert.ThrowsException<ArgumentException>(() => new PixelCnnTrainer(Tiny() with { Height = 9 }).Fit(Bars(8)));
+        var e = Assert.ThrowsException<ArgumentException>(() => new PixelCnnTrainer(Tiny() with { Height = 9 }, new TrainingOptions { BatchSize = 8 }).Fit(Bars(8)));
         StringAssert.Contains(e.Message, "1x8x8");
         StringAssert.Contains(e.Message, "1x9x8");
     }
@@ -228,14 +245,14 @@ public class DevicePlumbingTests
         var rows = PixelCnn.ML.Tests.Components.DensityScorerTests.Rows(4, false);
         var ml = new MLContext(seed: 1) { GpuDeviceId = 0, FallbackToCpu = false };
         var est = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnn.ML.Components.PixelCnnDensityTrainer.Options
-            { FeatureColumnName = "Pixels", Model = PixelCnn.ML.Tests.Components.DensityScorerTests.Tiny, MaxSteps = 1 });
+            { FeatureColumnName = "Pixels", Model = PixelCnn.ML.Tests.Components.DensityScorerTests.Tiny, Training = { BatchSize = 8, LearningRate = 5e-3, MaxSteps = 1 } });
         var e = Assert.ThrowsException<InvalidOperationException>(() => est.Fit(ml.Data.LoadFromEnumerable(rows)));
         StringAssert.Contains(e.Message, "GpuDeviceId");
         var messages = new List<string>();
         var ok = new MLContext(seed: 1) { GpuDeviceId = 0, FallbackToCpu = true };
         ok.Log += (_, a) => messages.Add(a.Message);
         using var model = ok.AnomalyDetection.Trainers.PixelCnn(new PixelCnn.ML.Components.PixelCnnDensityTrainer.Options
-            { FeatureColumnName = "Pixels", Model = PixelCnn.ML.Tests.Components.DensityScorerTests.Tiny, MaxSteps = 1 }).Fit(ok.Data.LoadFromEnumerable(rows));
+            { FeatureColumnName = "Pixels", Model = PixelCnn.ML.Tests.Components.DensityScorerTests.Tiny, Training = { BatchSize = 8, LearningRate = 5e-3, MaxSteps = 1 } }).Fit(ok.Data.LoadFromEnumerable(rows));
         Assert.AreEqual(torch.CPU, model.Model.Device);
         Assert.IsTrue(messages.Any(m => m.Contains("falling back to the CPU")), string.Join("\n", messages));
     }
