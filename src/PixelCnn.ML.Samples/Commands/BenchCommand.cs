@@ -81,7 +81,7 @@ internal static class BenchCommand
         var report = new JsonObject
         {
             ["machine"] = Measurements.Machine(),
-            ["allocator"] = "glibc malloc with mmap_max=0, trim_threshold=2^31-1 on both sides (mallopt in the shim; GLIBC_TUNABLES for Python)",
+            ["allocator"] = "glibc malloc with mmap_max=0, trim_threshold=2^31-1 on both sides (mallopt in TorchEngine; GLIBC_TUNABLES for Python)",
             ["command"] = "pixelcnn " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'"),
         };

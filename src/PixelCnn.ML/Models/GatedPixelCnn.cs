@@ -60,19 +60,23 @@ public sealed class GatedBlock : nn.Module<Tensor, Tensor, Tensor?, (Tensor v, T
     /// <summary>One block. <paramref name="condition"/> is h (global) or s = m(h) (spatial).</summary>
     public override (Tensor v, Tensor h, Tensor? skip) forward(Tensor v, Tensor h, Tensor? condition)
     {
+        // Sums go in place into fresh convolution outputs (no backward needs those values), and
+        // the shifted copy is released as soon as the link has used it: both lower peak memory.
         using var scope = NewDisposeScope();
         var vPre = v_conv.forward(v);
-        var height = vPre.shape[2];
-        var down = nn.functional.pad(vPre, [0, 0, 1, 0]).narrow(2, 0, height);
-        var hPre = h_conv.forward(h) + v_to_h.forward(down);
+        var hPre = h_conv.forward(h);
+        using (var padded = nn.functional.pad(vPre, [0, 0, 1, 0]))
+        using (var down = padded.narrow(2, 0, vPre.shape[2]))
+        using (var link = v_to_h.forward(down))
+            hPre.add_(link);
         if (condition is not null)
         {
-            vPre = vPre + cond_v!.forward(condition);
-            hPre = hPre + cond_h!.forward(condition);
+            using (var b = cond_v!.forward(condition)) vPre.add_(b);
+            using (var b = cond_h!.forward(condition)) hPre.add_(b);
         }
         var vOut = Gate(vPre, _p);
         var gated = Gate(hPre, _p);
-        var hOut = h_res is null ? gated : h + h_res.forward(gated);
+        var hOut = h_res is null ? gated : h_res.forward(gated).add_(h);
         var skip = h_skip?.forward(gated);
         skip?.MoveToOuterDisposeScope();
         return (vOut.MoveToOuterDisposeScope(), hOut.MoveToOuterDisposeScope(), skip);

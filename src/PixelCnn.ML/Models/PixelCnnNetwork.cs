@@ -98,8 +98,8 @@ public abstract class PixelCnnNetwork : nn.Module<Tensor, Tensor?, Tensor>
         {
             using var a = features.relu();
             using var b = hidden.forward(a);
-            using var c = b.relu();
-            return @out.forward(c);
+            b.relu_(); // in place on the convolution's output: halves the head's largest temporary
+            return @out.forward(b);
         }
     }
 }

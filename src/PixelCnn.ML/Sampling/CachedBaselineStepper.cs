@@ -37,6 +37,7 @@ internal sealed class CachedBaselineStepper : SubPixelStepper
     private readonly Tensor[] _features; // f(0) .. f(L) at the current pixel, [B, p]
     private readonly HeadStep _head;
     private readonly float[] _scaled;
+    private readonly Tensor _scaledTable;
     private readonly float[] _buffer;
     private readonly bool _spatial;
     private (int i, int j, int c) _evaluated = (-1, -1, -1);
@@ -48,6 +49,7 @@ internal sealed class CachedBaselineStepper : SubPixelStepper
         int p = cfg.HiddenChannels;
         _spatial = cfg.Conditioning == ConditioningKind.Spatial;
         _scaled = ScaledValues();
+        _scaledTable = ScaledTable();
         _buffer = new float[batch];
         using var scope = NewDisposeScope();
         var condition = LayerConditionInput(network.CondNet, conditions);
@@ -111,6 +113,12 @@ internal sealed class CachedBaselineStepper : SubPixelStepper
             s.RowTaps.Apply(s.Input.Window[j], _features[l + 1], _features[l]);
             _features[l + 1].add_(s.RowBiasAt[j]);
         }
+    }
+
+    public override void Set(int i, int j, int c, Tensor values)
+    {
+        using var scope = NewDisposeScope();
+        _streams[0].Input.Write(j, c, _scaledTable.index_select(0, values.to(ScalarType.Int64)));
     }
 
     public override void Set(int i, int j, int c, ReadOnlySpan<float> values)

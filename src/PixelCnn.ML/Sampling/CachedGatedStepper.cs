@@ -47,6 +47,7 @@ internal sealed class CachedGatedStepper : SubPixelStepper
     private readonly Tensor? _skip;
     private readonly Tensor _final;
     private readonly float[] _scaled;
+    private readonly Tensor _scaledTable;
     private readonly float[] _buffer;
     private readonly int _p, _half, _width;
     private readonly bool _spatial;
@@ -59,6 +60,7 @@ internal sealed class CachedGatedStepper : SubPixelStepper
         int p = _p = cfg.HiddenChannels, half = _half = cfg.KernelSize / 2, w = _width = cfg.Width;
         _spatial = cfg.Conditioning == ConditioningKind.Spatial;
         _scaled = ScaledValues();
+        _scaledTable = ScaledTable();
         _buffer = new float[batch];
         using var scope = NewDisposeScope();
         var condition = LayerConditionInput(network.CondNet, conditions);
@@ -159,6 +161,12 @@ internal sealed class CachedGatedStepper : SubPixelStepper
             }
             if (_skip is not null) Projection.AddmmInto(_skip, _skip, layer.GAug, layer.SkipT!, beta: l == 0 ? 0 : 1);
         }
+    }
+
+    public override void Set(int i, int j, int c, Tensor values)
+    {
+        using var scope = NewDisposeScope();
+        _layers[0].HInput.Write(j, c, _scaledTable.index_select(0, values.to(ScalarType.Int64)));
     }
 
     public override void Set(int i, int j, int c, ReadOnlySpan<float> values)

@@ -41,6 +41,12 @@ internal sealed class NaiveStepper : SubPixelStepper
         _writer.Write(values, (c * plane) + ((long)i * cfg.Width) + j, cfg.Channels * plane, () => _x.select(1, c).select(1, i).select(1, j));
     }
 
+    public override void Set(int i, int j, int c, Tensor values)
+    {
+        using var scope = NewDisposeScope();
+        _x.select(1, c).select(1, i).select(1, j).copy_(values);
+    }
+
     protected override void ReleaseState()
     {
         _parameters?.Dispose();

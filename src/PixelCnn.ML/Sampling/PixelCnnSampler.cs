@@ -177,7 +177,15 @@ public static class PixelCnnSampler
     /// </summary>
     internal static byte[] Run(PixelCnnNetwork network, Device device, int count, Tensor? conditions, float[]? known, long knownSubpixels,
                                double[] uniforms, int uniformStride, SamplingOptions options, IProgress<int>? progress,
-                               CancellationToken cancellationToken, long limitSubpixels = long.MaxValue)
+                               CancellationToken cancellationToken, long limitSubpixels = long.MaxValue) =>
+        options.DrawOnDevice ?? device.type != DeviceType.CPU
+            ? RunOnDevice(network, device, count, conditions, known, knownSubpixels, uniforms, uniformStride, options, progress, cancellationToken, limitSubpixels)
+            : RunOnHost(network, device, count, conditions, known, knownSubpixels, uniforms, uniformStride, options, progress, cancellationToken, limitSubpixels);
+
+    /// <summary>The loop with draws on the host (<see cref="SubPixelDraw"/>): on the CPU this costs no transfer.</summary>
+    private static byte[] RunOnHost(PixelCnnNetwork network, Device device, int count, Tensor? conditions, float[]? known, long knownSubpixels,
+                                    double[] uniforms, int uniformStride, SamplingOptions options, IProgress<int>? progress,
+                                    CancellationToken cancellationToken, long limitSubpixels)
     {
         var cfg = network.Config;
         int channels = cfg.Channels, height = cfg.Height, width = cfg.Width, dims = cfg.Dimensions;
@@ -243,6 +251,78 @@ public static class PixelCnnSampler
             network.train(wasTraining);
         }
         return output;
+    }
+
+    /// <summary>
+    /// The loop with draws on the device (<see cref="DeviceDraw"/>): log-probabilities, draws, known values and the
+    /// images stay on the device until the end, so a step queues work without waiting for it.
+    /// </summary>
+    private static byte[] RunOnDevice(PixelCnnNetwork network, Device device, int count, Tensor? conditions, float[]? known, long knownSubpixels,
+                                      double[] uniforms, int uniformStride, SamplingOptions options, IProgress<int>? progress,
+                                      CancellationToken cancellationToken, long limitSubpixels)
+    {
+        var cfg = network.Config;
+        int channels = cfg.Channels, height = cfg.Height, width = cfg.Width, dims = cfg.Dimensions;
+        var head = network.Head;
+        double temperature = options.Temperature;
+        if (knownSubpixels >= dims)
+        {
+            var all = new byte[(long)count * dims];
+            for (long k = 0; k < all.Length; k++) all[k] = (byte)known![k];
+            progress?.Report(height);
+            return all;
+        }
+        bool wasTraining = network.training;
+        network.eval();
+        using var scope = NewDisposeScope();
+        try
+        {
+            using var noGrad = no_grad();
+            var u = uniformStride == 0
+                ? tensor(uniforms, [1, dims], dtype: ScalarType.Float64).to(device).expand(count, dims)
+                : tensor(uniforms, [count, uniformStride], dtype: ScalarType.Float64).to(device);
+            var knownValues = known is null ? null : tensor(known, [count, dims]).to(device);
+            var images = zeros([count, dims], device: device);
+            var invalid = zeros([], ScalarType.Bool, device: device);
+            using var stepper = SubPixelStepper.Create(options.Kind, network, device, count, conditions);
+            for (int i = 0; i < height; i++)
+            {
+                stepper.BeginRow(i);
+                for (int j = 0; j < width; j++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    for (int c = 0; c < channels; c++)
+                    {
+                        long t = ((long)i * width + j) * channels + c;
+                        if (t >= limitSubpixels) return ToBytes(images, invalid);
+                        long at = ((long)c * height + i) * width + j; // NCHW offset within an image
+                        using var step = NewDisposeScope();
+                        var values = t < knownSubpixels
+                            ? knownValues!.select(1, at)
+                            : DeviceDraw.Draw(head.LogProbs(stepper.Parameters(i, j, c)), u.select(1, t), temperature, invalid);
+                        stepper.Set(i, j, c, values);
+                        images.select(1, at).copy_(values);
+                    }
+                    stepper.EndPixel(i, j);
+                }
+                stepper.EndRow(i);
+                progress?.Report(i + 1);
+            }
+            return ToBytes(images, invalid);
+        }
+        finally
+        {
+            network.train(wasTraining);
+        }
+    }
+
+    /// <summary>The sampled images as bytes on the host, after the one check of the whole run for non-finite distributions.</summary>
+    private static byte[] ToBytes(Tensor images, Tensor invalid)
+    {
+        if (invalid.item<bool>())
+            throw new InvalidOperationException("the model produced no finite probability for a sub-pixel (NaN or infinite parameters)");
+        using var bytes = images.to(ScalarType.Byte, CPU);
+        return bytes.data<byte>().ToArray();
     }
 
     // ---- helpers

@@ -32,6 +32,12 @@ public sealed class SamplingOptions
     /// <summary>The decoder; both give the same images for the same seed.</summary>
     public SamplerKind Kind = SamplerKind.Cached;
 
+    /// <summary>
+    /// Where the sub-pixel values are drawn: null chooses the device for CUDA models (no host round trip per
+    /// sub-pixel) and the host for CPU models; tests force either path.
+    /// </summary>
+    internal bool? DrawOnDevice;
+
     internal void Validate()
     {
         if (!(Temperature >= 0) || !double.IsFinite(Temperature))

@@ -86,6 +86,13 @@ internal sealed class RowBuffer : IDisposable
     public void Write(int j, int c, ReadOnlySpan<float> values) =>
         _writer.Write(values, ((long)(_pad + j) * _channels) + c, (long)(_pad + _width) * _channels, () => Slot[j].select(1, c));
 
+    /// <summary>Sets channel <paramref name="c"/> of column <paramref name="j"/> from a [batch] tensor on the buffer's device.</summary>
+    public void Write(int j, int c, Tensor values)
+    {
+        using var slot = Slot[j].select(1, c);
+        slot.copy_(values);
+    }
+
     /// <summary>Copies the row into row <paramref name="row"/>, columns <paramref name="column"/>.. of an NCHW buffer.</summary>
     public void CopyInto(Tensor image, long row, long column)
     {

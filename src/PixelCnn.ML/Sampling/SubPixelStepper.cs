@@ -40,6 +40,12 @@ internal abstract class SubPixelStepper : IDisposable
     /// <summary>Sets sub-pixel (i, j, c) of every image to <paramref name="values"/> (whole numbers 0..255).</summary>
     public abstract void Set(int i, int j, int c, ReadOnlySpan<float> values);
 
+    /// <summary>
+    /// <see cref="Set(int, int, int, ReadOnlySpan{float})"/> for values already on the stepper's device ([batch] float32),
+    /// so the sampling loop needs no host round trip per sub-pixel.
+    /// </summary>
+    public abstract void Set(int i, int j, int c, Tensor values);
+
     /// <summary>Called after the last channel of pixel (i, j) is set.</summary>
     public virtual void EndPixel(int i, int j) { }
 
@@ -78,6 +84,9 @@ internal abstract class SubPixelStepper : IDisposable
         using var scope = NewDisposeScope();
         return PixelCnnNetwork.Scale(arange(0, SubPixelDraw.Values, dtype: ScalarType.Float32)).data<float>().ToArray();
     }
+
+    /// <summary>The same scale as a [256] lookup table on the device.</summary>
+    protected Tensor ScaledTable() => Keep(tensor(ScaledValues(), device: Device));
 
     /// <summary>Row <paramref name="i"/> of a per-layer bias that is either constant over rows (height 1) or a full map.</summary>
     protected static Tensor Row(Tensor bias, bool perRow, int i) => perRow ? bias.narrow(2, i, 1) : bias.alias();

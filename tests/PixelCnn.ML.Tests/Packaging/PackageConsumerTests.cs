@@ -157,7 +157,7 @@ public class PackageConsumerTests
     }
 
     /// <summary>The global packages folder this machine restores into (where the repository's own build put its dependencies).</summary>
-    private static string MachinePackagesFolder()
+    internal static string MachinePackagesFolder()
     {
         var env = Environment.GetEnvironmentVariable("NUGET_PACKAGES");
         if (!string.IsNullOrEmpty(env)) return env;
