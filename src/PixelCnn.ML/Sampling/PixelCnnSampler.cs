@@ -187,69 +187,37 @@ public static class PixelCnnSampler
                                     double[] uniforms, int uniformStride, SamplingOptions options, IProgress<int>? progress,
                                     CancellationToken cancellationToken, long limitSubpixels)
     {
-        var cfg = network.Config;
-        int channels = cfg.Channels, height = cfg.Height, width = cfg.Width, dims = cfg.Dimensions;
-        var head = network.Head;
+        int dims = network.Config.Dimensions;
         var output = new byte[(long)count * dims];
         var values = new float[count];
         var logProbs = new float[(long)count * SubPixelDraw.Values];
         var scratch = new double[SubPixelDraw.Values];
-        double temperature = options.Temperature;
-        if (knownSubpixels >= dims)
-        {
-            for (long k = 0; k < output.Length; k++) output[k] = (byte)known![k];
-            progress?.Report(height);
-            return output;
-        }
-        bool wasTraining = network.training;
-        network.eval();
-        try
-        {
-            using var noGrad = no_grad();
-            using var stepper = SubPixelStepper.Create(options.Kind, network, device, count, conditions);
-            for (int i = 0; i < height; i++)
+        Walk(network, device, count, conditions, options.Kind, known, knownSubpixels, output, progress, cancellationToken, limitSubpixels,
+            (stepper, i, j, c, t, at) =>
             {
-                stepper.BeginRow(i);
-                for (int j = 0; j < width; j++)
+                if (t < knownSubpixels)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    for (int c = 0; c < channels; c++)
-                    {
-                        long t = ((long)i * width + j) * channels + c;
-                        if (t >= limitSubpixels) return output;
-                        long at = ((long)c * height + i) * width + j; // NCHW offset within an image
-                        if (t < knownSubpixels)
-                        {
-                            for (int b = 0; b < count; b++) values[b] = known![b * (long)dims + at];
-                        }
-                        else
-                        {
-                            var parameters = stepper.Parameters(i, j, c);
-                            using (var step = NewDisposeScope())
-                            {
-                                var lp = head.LogProbs(parameters);
-                                if (lp.dtype != ScalarType.Float32) lp = lp.to(ScalarType.Float32);
-                                lp.data<float>().CopyTo(logProbs);
-                            }
-                            for (int b = 0; b < count; b++)
-                            {
-                                double u = uniforms[(b * (long)uniformStride) + t];
-                                values[b] = SubPixelDraw.Draw(logProbs.AsSpan(b * SubPixelDraw.Values, SubPixelDraw.Values), u, temperature, scratch);
-                            }
-                        }
-                        stepper.Set(i, j, c, values);
-                        for (int b = 0; b < count; b++) output[(b * (long)dims) + at] = (byte)values[b];
-                    }
-                    stepper.EndPixel(i, j);
+                    for (int b = 0; b < count; b++) values[b] = known![b * (long)dims + at];
                 }
-                stepper.EndRow(i);
-                progress?.Report(i + 1);
-            }
-        }
-        finally
-        {
-            network.train(wasTraining);
-        }
+                else
+                {
+                    var parameters = stepper.Parameters(i, j, c);
+                    using (var step = NewDisposeScope())
+                    {
+                        var lp = network.Head.LogProbs(parameters);
+                        if (lp.dtype != ScalarType.Float32) lp = lp.to(ScalarType.Float32);
+                        lp.data<float>().CopyTo(logProbs);
+                    }
+                    for (int b = 0; b < count; b++)
+                    {
+                        double u = uniforms[(b * (long)uniformStride) + t];
+                        values[b] = SubPixelDraw.Draw(logProbs.AsSpan(b * SubPixelDraw.Values, SubPixelDraw.Values), u, options.Temperature, scratch);
+                    }
+                }
+                stepper.Set(i, j, c, values);
+                for (int b = 0; b < count; b++) output[(b * (long)dims) + at] = (byte)values[b];
+            },
+            finish: () => { });
         return output;
     }
 
@@ -261,30 +229,56 @@ public static class PixelCnnSampler
                                       double[] uniforms, int uniformStride, SamplingOptions options, IProgress<int>? progress,
                                       CancellationToken cancellationToken, long limitSubpixels)
     {
+        int dims = network.Config.Dimensions;
+        var output = new byte[(long)count * dims];
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var u = uniformStride == 0
+            ? tensor(uniforms, [1, dims], dtype: ScalarType.Float64).to(device).expand(count, dims)
+            : tensor(uniforms, [count, uniformStride], dtype: ScalarType.Float64).to(device);
+        var knownValues = known is null ? null : tensor(known, [count, dims]).to(device);
+        var images = zeros([count, dims], device: device);
+        var invalid = zeros([], ScalarType.Bool, device: device);
+        Walk(network, device, count, conditions, options.Kind, known, knownSubpixels, output, progress, cancellationToken, limitSubpixels,
+            (stepper, i, j, c, t, at) =>
+            {
+                using var step = NewDisposeScope();
+                var values = t < knownSubpixels
+                    ? knownValues!.select(1, at)
+                    : DeviceDraw.Draw(network.Head.LogProbs(stepper.Parameters(i, j, c)), u.select(1, t), options.Temperature, invalid);
+                stepper.Set(i, j, c, values);
+                images.select(1, at).copy_(values);
+            },
+            finish: () => CopyImages(images, invalid, output));
+        return output;
+    }
+
+    private delegate void SubPixelStep(SubPixelStepper stepper, int i, int j, int c, long t, long at);
+
+    /// <summary>
+    /// The walk both loops share: sub-pixels in raster order, R→G→B within a pixel (t = (i·W + j)·C + c, at its NCHW
+    /// offset within an image), the decoder told of rows and pixels, cancellation between pixels, progress per row,
+    /// the network in eval mode under no_grad. <paramref name="finish"/> runs when the walk ends or stops at
+    /// <paramref name="limitSubpixels"/>. An image fully known is copied without a decoder.
+    /// </summary>
+    private static void Walk(PixelCnnNetwork network, Device device, int count, Tensor? conditions, SamplerKind kind, float[]? known,
+                             long knownSubpixels, byte[] output, IProgress<int>? progress, CancellationToken cancellationToken,
+                             long limitSubpixels, SubPixelStep step, Action finish)
+    {
         var cfg = network.Config;
-        int channels = cfg.Channels, height = cfg.Height, width = cfg.Width, dims = cfg.Dimensions;
-        var head = network.Head;
-        double temperature = options.Temperature;
-        if (knownSubpixels >= dims)
+        int channels = cfg.Channels, height = cfg.Height, width = cfg.Width;
+        if (knownSubpixels >= cfg.Dimensions)
         {
-            var all = new byte[(long)count * dims];
-            for (long k = 0; k < all.Length; k++) all[k] = (byte)known![k];
+            for (long k = 0; k < output.Length; k++) output[k] = (byte)known![k];
             progress?.Report(height);
-            return all;
+            return;
         }
         bool wasTraining = network.training;
         network.eval();
-        using var scope = NewDisposeScope();
         try
         {
             using var noGrad = no_grad();
-            var u = uniformStride == 0
-                ? tensor(uniforms, [1, dims], dtype: ScalarType.Float64).to(device).expand(count, dims)
-                : tensor(uniforms, [count, uniformStride], dtype: ScalarType.Float64).to(device);
-            var knownValues = known is null ? null : tensor(known, [count, dims]).to(device);
-            var images = zeros([count, dims], device: device);
-            var invalid = zeros([], ScalarType.Bool, device: device);
-            using var stepper = SubPixelStepper.Create(options.Kind, network, device, count, conditions);
+            using var stepper = SubPixelStepper.Create(kind, network, device, count, conditions);
             for (int i = 0; i < height; i++)
             {
                 stepper.BeginRow(i);
@@ -294,21 +288,19 @@ public static class PixelCnnSampler
                     for (int c = 0; c < channels; c++)
                     {
                         long t = ((long)i * width + j) * channels + c;
-                        if (t >= limitSubpixels) return ToBytes(images, invalid);
-                        long at = ((long)c * height + i) * width + j; // NCHW offset within an image
-                        using var step = NewDisposeScope();
-                        var values = t < knownSubpixels
-                            ? knownValues!.select(1, at)
-                            : DeviceDraw.Draw(head.LogProbs(stepper.Parameters(i, j, c)), u.select(1, t), temperature, invalid);
-                        stepper.Set(i, j, c, values);
-                        images.select(1, at).copy_(values);
+                        if (t >= limitSubpixels)
+                        {
+                            finish();
+                            return;
+                        }
+                        step(stepper, i, j, c, t, ((long)c * height + i) * width + j);
                     }
                     stepper.EndPixel(i, j);
                 }
                 stepper.EndRow(i);
                 progress?.Report(i + 1);
             }
-            return ToBytes(images, invalid);
+            finish();
         }
         finally
         {
@@ -316,13 +308,13 @@ public static class PixelCnnSampler
         }
     }
 
-    /// <summary>The sampled images as bytes on the host, after the one check of the whole run for non-finite distributions.</summary>
-    private static byte[] ToBytes(Tensor images, Tensor invalid)
+    /// <summary>Copies the sampled images to the host, after the one check of the whole run for non-finite distributions.</summary>
+    private static void CopyImages(Tensor images, Tensor invalid, byte[] output)
     {
         if (invalid.item<bool>())
             throw new InvalidOperationException("the model produced no finite probability for a sub-pixel (NaN or infinite parameters)");
         using var bytes = images.to(ScalarType.Byte, CPU);
-        return bytes.data<byte>().ToArray();
+        bytes.data<byte>().CopyTo(output);
     }
 
     // ---- helpers
