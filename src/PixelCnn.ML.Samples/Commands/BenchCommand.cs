@@ -155,6 +155,7 @@ internal static class BenchCommand
         ["params"] = rounds[0]["params"]!.DeepClone(),
         ["threads"] = rounds[0]["threads"]!.DeepClone(),
         ["torch"] = rounds[0]["torch"]!.DeepClone(),
+        ["allocator_tuned"] = rounds[0]["allocator_tuned"]?.DeepClone(),
         ["rounds"] = new JsonArray(rounds.Select(r => (JsonNode)new JsonObject
         {
             ["train_images_per_s"] = r["train_images_per_s"]!.DeepClone(),

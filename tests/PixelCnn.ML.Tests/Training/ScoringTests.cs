@@ -56,6 +56,35 @@ public class ScoringTests
     }
 
     [TestMethod]
+    public void A_model_file_of_the_first_engine_with_training_settings_in_its_configuration_loads_with_identical_scores()
+    {
+        // The first engine's config.json also held batchSize, optimizer, learningRate, ...; they now live in
+        // TrainingOptions, and a file that still has them loads unchanged.
+        using var model = PixelCnnModel.Create(TrainerTests.Tiny(), seed: 8);
+        var data = TrainerTests.Bars(6);
+        var path = Path.Combine(Path.GetTempPath(), $"pixelcnn-{Guid.NewGuid():N}.zip");
+        try
+        {
+            model.Save(path);
+            using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
+            {
+                var entry = zip.GetEntry("config.json")!;
+                string json;
+                using (var r = new StreamReader(entry.Open())) json = r.ReadToEnd();
+                StringAssert.Contains(json, "\"layers\": 2,", "the configuration entry should have the layout this test edits");
+                entry.Delete();
+                using var w = new StreamWriter(zip.CreateEntry("config.json").Open());
+                w.Write(json.Replace("\"layers\": 2,", "\"layers\": 2, \"batchSize\": 32, \"optimizer\": \"Adam\", \"learningRate\": 0.001, " +
+                                     "\"learningRateDecay\": 1, \"gradientClipNorm\": 0, \"weightDecay\": 0,"));
+            }
+            using var loaded = PixelCnnModel.Load(path);
+            Assert.AreEqual(model.Config, loaded.Config);
+            CollectionAssert.AreEqual(model.Score(data).Nats, loaded.Score(data).Nats);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [TestMethod]
     public void A_model_file_with_tampered_weights_is_rejected()
     {
         using var model = PixelCnnModel.Create(TrainerTests.Tiny(), seed: 8);
