@@ -1,5 +1,5 @@
 // Runs tools/pytorch/gated_pixelcnn.py with Debian's python3-torch, with the same allocator
-// policy our native shim sets at load (no mmap for large blocks, no trimming), so both sides are
+// policy TorchEngine sets at start-up (no mmap for large blocks, no trimming), so both sides are
 // measured alike.
 using PixelCnn.ML.Engine;
 using TorchSharp;

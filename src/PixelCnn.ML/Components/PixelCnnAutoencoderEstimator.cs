@@ -30,7 +30,7 @@ namespace PixelCnn.ML.Components;
 /// | Needs training | yes |
 /// | Input columns | Vector&lt;Single, C, H, W&gt; pixels 0..255 |
 /// | Output columns | Embedding (Vector&lt;Single, m&gt;), BitsPerDim (Single, of x given h), optional Reconstruction (Image&lt;H, W&gt;) |
-/// | Native dependency | libtorch (through the PixelCnn.ML native shim) |
+/// | Native dependency | libtorch through TorchSharp (TorchSharp-cpu or TorchSharp-cuda-*) |
 /// | Saved with ml.Model.Save | yes |
 /// </remarks>
 public sealed class PixelCnnAutoencoderEstimator : IEstimator<PixelCnnAutoencoderTransformer>

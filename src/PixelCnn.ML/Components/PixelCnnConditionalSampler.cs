@@ -33,7 +33,7 @@ namespace PixelCnn.ML.Components;
 /// | Input columns (Fit) | Vector&lt;Single, C, H, W&gt; pixels 0..255 and a condition: key, integer class index, or Vector&lt;Single&gt; embedding |
 /// | Input columns (Transform) | the condition column only |
 /// | Output columns | GeneratedImage (Image&lt;H, W&gt;), GeneratedPixels (Vector&lt;Single, C, H, W&gt;, 0..255) |
-/// | Native dependency | libtorch (through the PixelCnn.ML native shim) |
+/// | Native dependency | libtorch through TorchSharp (TorchSharp-cpu or TorchSharp-cuda-*) |
 /// | Saved with ml.Model.Save | yes |
 /// </remarks>
 public sealed class PixelCnnConditionalSamplerEstimator : IEstimator<PixelCnnConditionalSamplerTransformer>

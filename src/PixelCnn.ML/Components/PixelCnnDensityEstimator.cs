@@ -30,7 +30,7 @@ namespace PixelCnn.ML.Components;
 /// | Needs training | yes |
 /// | Input columns | Vector&lt;Single, C, H, W&gt; pixels 0..255 (ExtractPixels); optional condition: embedding vector, key or class index |
 /// | Output columns | BitsPerDim (Single), Score (Single, = bits/dim, higher is more anomalous), PredictedLabel (Boolean, true = anomaly), optional BitsMap (Vector&lt;Single, C, H, W&gt;) |
-/// | Native dependency | libtorch (through the PixelCnn.ML native shim) |
+/// | Native dependency | libtorch through TorchSharp (TorchSharp-cpu or TorchSharp-cuda-*) |
 /// | Saved with ml.Model.Save | yes (configuration + safetensors weights) |
 /// </remarks>
 public sealed class PixelCnnDensityTrainer : IEstimator<PixelCnnDensityTransformer>

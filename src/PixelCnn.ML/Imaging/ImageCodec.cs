@@ -1,5 +1,5 @@
-// PNG and JPEG decoding of untrusted files, and PNG/JPEG encoding, over the native shim's libpng
-// (classic API, errors contained in the shim) and TurboJPEG 2.1 codecs. Decoded images are 8-bit
+// PNG and JPEG decoding of untrusted files, and PNG/JPEG encoding, over the native image codecs (libpng
+// classic API, errors contained in the native library; and TurboJPEG 2.1). Decoded images are 8-bit
 // gray or RGB; see ImageCodec's doc comment for exactly what is dropped and the limits applied.
 using PixelCnn.ML.Data;
 using PixelCnn.ML.IO;

@@ -22,7 +22,7 @@ namespace PixelCnn.ML.Transforms.Image;
 /// | Needs training | no |
 /// | Input column | Text: image file paths, relative to the image folder or absolute |
 /// | Output column | Image of unknown size (gray images 1 channel, colour images 3) |
-/// | Native dependency | the PNG/JPEG decoders of the native shim |
+/// | Native dependency | the PNG/JPEG decoders of the native image codecs (libpixelcnn_native) |
 /// | Saved with ml.Model.Save | yes |
 ///
 /// Files are decoded by <see cref="ImageCodec.Load"/> (PNG and JPEG, chosen by content; see its limits) each time a
