@@ -9,11 +9,12 @@ internal static class InfoCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("info", "Show the libtorch version, threads and devices this machine offers.");
+        var cmd = new Command("info", "Show the TorchSharp and libtorch versions, the allocator policy, threads and devices.");
         cmd.SetAction(_ =>
         {
             Console.WriteLine($"PixelCnn.ML  {typeof(PixelCnn.ML.Scoring.PixelCnnModel).Assembly.GetName().Version}");
-            Console.WriteLine($"libtorch     {TorchEngine.LibTorchVersion}");
+            Console.WriteLine($"TorchSharp   {typeof(torch).Assembly.GetName().Version}, libtorch {TorchEngine.LibTorchVersion}");
+            Console.WriteLine($"allocator    glibc malloc {(TorchEngine.AllocatorTuned ? "tuned (mmap_max=0, high trim threshold; PIXELCNN_MALLOC=default turns it off)" : "defaults")}");
             Console.WriteLine($"threads      {torch.get_num_threads()} (of {Environment.ProcessorCount} cores)");
             Console.WriteLine($"CUDA         {(torch.cuda.is_available() ? "available" : "not available")}, {torch.cuda.device_count()} device(s)");
             for (int i = 0; i < torch.cuda.device_count(); i++) Console.WriteLine($"  cuda:{i}     {Benchmarks.GpuInfo.DeviceName(i) ?? "(name unknown)"}");

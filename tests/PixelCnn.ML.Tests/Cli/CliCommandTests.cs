@@ -32,6 +32,17 @@ public sealed class CliCommandTests
     }
 
     [TestMethod]
+    public void Info_reports_the_engine_the_allocator_policy_and_the_threads()
+    {
+        var r = Run("info");
+        Assert.AreEqual(ToolCli.Ok, r.Code, r.Err);
+        StringAssert.Contains(r.Out, "TorchSharp   0.107.0");
+        StringAssert.Contains(r.Out, "libtorch 2.10.0");
+        StringAssert.Contains(r.Out, "allocator    glibc malloc");
+        StringAssert.Contains(r.Out, $"of {Environment.ProcessorCount} cores");
+    }
+
+    [TestMethod]
     public void Sample_writes_a_near_square_grid_of_count_images()
     {
         var png = Path.Combine(_dir, "samples.png");
@@ -104,18 +115,21 @@ public sealed class CliCommandTests
         StringAssert.Contains(r.Err, "pixelcnn reconstruct");
     }
 
-    private static (int Code, string Err) Run(params string[] args)
+    private static (int Code, string Out, string Err) Run(params string[] args)
     {
         var err = new StringWriter();
-        var previous = Console.Error;
+        var output = new StringWriter();
+        var (previousErr, previousOut) = (Console.Error, Console.Out);
         Console.SetError(err);
+        Console.SetOut(output);
         try
         {
-            return (ToolCli.Run(Program.CreateRoot(), args), err.ToString());
+            return (ToolCli.Run(Program.CreateRoot(), args), output.ToString(), err.ToString());
         }
         finally
         {
-            Console.SetError(previous);
+            Console.SetError(previousErr);
+            Console.SetOut(previousOut);
         }
     }
 
