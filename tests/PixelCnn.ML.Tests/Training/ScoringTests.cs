@@ -66,17 +66,12 @@ public class ScoringTests
         try
         {
             model.Save(path);
-            using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
+            EditConfig(path, json =>
             {
-                var entry = zip.GetEntry("config.json")!;
-                string json;
-                using (var r = new StreamReader(entry.Open())) json = r.ReadToEnd();
                 StringAssert.Contains(json, "\"layers\": 2,", "the configuration entry should have the layout this test edits");
-                entry.Delete();
-                using var w = new StreamWriter(zip.CreateEntry("config.json").Open());
-                w.Write(json.Replace("\"layers\": 2,", "\"layers\": 2, \"batchSize\": 32, \"optimizer\": \"Adam\", \"learningRate\": 0.001, " +
-                                     "\"learningRateDecay\": 1, \"gradientClipNorm\": 0, \"weightDecay\": 0,"));
-            }
+                return json.Replace("\"layers\": 2,", "\"layers\": 2, \"batchSize\": 32, \"optimizer\": \"Adam\", \"learningRate\": 0.001, " +
+                                    "\"learningRateDecay\": 1, \"gradientClipNorm\": 0, \"weightDecay\": 0,");
+            });
             using var loaded = PixelCnnModel.Load(path);
             Assert.AreEqual(model.Config, loaded.Config);
             CollectionAssert.AreEqual(model.Score(data).Nats, loaded.Score(data).Nats);
@@ -92,20 +87,24 @@ public class ScoringTests
         try
         {
             model.Save(path);
-            using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
-            {
-                var entry = zip.GetEntry("config.json")!;
-                string json;
-                using (var r = new StreamReader(entry.Open())) json = r.ReadToEnd();
-                entry.Delete();
-                using var w = new StreamWriter(zip.CreateEntry("config.json").Open());
-                w.Write(json.Replace("\"hiddenChannels\": 8", "\"hiddenChannels\": 16"));
-            }
+            EditConfig(path, json => json.Replace("\"hiddenChannels\": 8", "\"hiddenChannels\": 16"));
             var e = Assert.ThrowsException<InvalidDataException>(() => PixelCnnModel.Load(path));
             StringAssert.Contains(e.Message, path);
             StringAssert.Contains(e.Message, "weights.safetensors");
         }
         finally { File.Delete(path); }
+    }
+
+    /// <summary>Rewrites the config.json entry of the model file at <paramref name="path"/>.</summary>
+    private static void EditConfig(string path, Func<string, string> edit)
+    {
+        using var zip = ZipFile.Open(path, ZipArchiveMode.Update);
+        var entry = zip.GetEntry("config.json")!;
+        string json;
+        using (var r = new StreamReader(entry.Open())) json = r.ReadToEnd();
+        entry.Delete();
+        using var w = new StreamWriter(zip.CreateEntry("config.json").Open());
+        w.Write(edit(json));
     }
 
     [TestMethod]
