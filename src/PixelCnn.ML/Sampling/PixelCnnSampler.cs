@@ -11,7 +11,8 @@ using static TorchSharp.torch;
 namespace PixelCnn.ML.Sampling;
 
 /// <summary>
-/// Samples images from a <see cref="PixelCnnModel"/>. Images come back as float32 tensors
+/// Samples images from a <see cref="PixelCnnModel"/>, as extension methods of the model (<c>model.Sample(16)</c>,
+/// <c>model.Complete(images, knownRows: 14)</c>). Images come back as float32 tensors
 /// [count, C, H, W] on the model's device holding whole numbers 0..255 (the scale the network
 /// reads, so they can be scored or completed again), or as bytes in the same NCHW order.
 /// </summary>
@@ -27,12 +28,12 @@ public static class PixelCnnSampler
     /// <summary>Samples <paramref name="count"/> new images.</summary>
     /// <param name="conditions">[count, D] conditioning vectors for a conditioned model (embeddings for an autoencoder); null otherwise.</param>
     /// <param name="progress">Receives the number of completed rows (1..H).</param>
-    public static Tensor Sample(PixelCnnModel model, int count, Tensor? conditions = null, SamplingOptions? options = null,
+    public static Tensor Sample(this PixelCnnModel model, int count, Tensor? conditions = null, SamplingOptions? options = null,
                                 IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
         ToTensor(SampleBytes(model, count, conditions, options, progress, cancellationToken), model, count);
 
     /// <summary><see cref="Sample"/> as bytes: count·C·H·W values, NCHW.</summary>
-    public static byte[] SampleBytes(PixelCnnModel model, int count, Tensor? conditions = null, SamplingOptions? options = null,
+    public static byte[] SampleBytes(this PixelCnnModel model, int count, Tensor? conditions = null, SamplingOptions? options = null,
                                      IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -54,7 +55,7 @@ public static class PixelCnnSampler
     /// </summary>
     /// <param name="images">[N, C, H, W] whole numbers 0..255 (float or uint8).</param>
     /// <param name="conditions">[N, D] for a conditioned model (one per input image), null otherwise.</param>
-    public static Tensor Complete(PixelCnnModel model, Tensor images, int knownRows, int samplesPerImage = 1, Tensor? conditions = null,
+    public static Tensor Complete(this PixelCnnModel model, Tensor images, int knownRows, int samplesPerImage = 1, Tensor? conditions = null,
                                   SamplingOptions? options = null, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -68,7 +69,7 @@ public static class PixelCnnSampler
     /// Completes images whose first <paramref name="knownSubpixels"/> sub-pixels in sampling order
     /// (raster order, R→G→B within a pixel) are given; see <see cref="Complete"/>.
     /// </summary>
-    public static Tensor CompletePrefix(PixelCnnModel model, Tensor images, long knownSubpixels, int samplesPerImage = 1, Tensor? conditions = null,
+    public static Tensor CompletePrefix(this PixelCnnModel model, Tensor images, long knownSubpixels, int samplesPerImage = 1, Tensor? conditions = null,
                                         SamplingOptions? options = null, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -103,7 +104,7 @@ public static class PixelCnnSampler
     /// drawn with the same uniforms (the same seed) so that only the condition changes along the
     /// row, as in figure 5 of the Gated PixelCNN paper. Returns [steps, C, H, W].
     /// </summary>
-    public static Tensor Interpolate(PixelCnnModel model, Tensor from, Tensor to, int steps, SamplingOptions? options = null,
+    public static Tensor Interpolate(this PixelCnnModel model, Tensor from, Tensor to, int steps, SamplingOptions? options = null,
                                      IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -146,7 +147,7 @@ public static class PixelCnnSampler
     /// Autoencoder reconstructions: encodes each image to its embedding and samples
     /// <paramref name="samplesPerImage"/> decodings of it. Returns [N·samplesPerImage, C, H, W].
     /// </summary>
-    public static Tensor Reconstruct(PixelCnnModel model, Tensor images, int samplesPerImage = 1, SamplingOptions? options = null,
+    public static Tensor Reconstruct(this PixelCnnModel model, Tensor images, int samplesPerImage = 1, SamplingOptions? options = null,
                                      IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
