@@ -1,8 +1,8 @@
 // The name of a CUDA device for benchmark reports. TorchSharp 0.107 exposes no device-name query,
 // so it is asked of nvidia-smi, which every NVIDIA driver installs; null when that is unavailable.
+using System.Diagnostics;
 using PixelCnn.ML.Engine;
 using TorchSharp;
-using System.Diagnostics;
 
 namespace PixelCnn.ML.Samples.Benchmarks;
 

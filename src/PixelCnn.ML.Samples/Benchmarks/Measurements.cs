@@ -1,11 +1,11 @@
 // Throughput measurements of our implementation, run in a child process per preset so the peak
 // memory figure belongs to that measurement alone.
-using PixelCnn.ML.Training;
-using PixelCnn.ML.Engine;
-using PixelCnn.ML.Scoring;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Models;
+using PixelCnn.ML.Scoring;
+using PixelCnn.ML.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

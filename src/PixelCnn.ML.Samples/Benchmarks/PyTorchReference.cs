@@ -1,10 +1,10 @@
 // Runs tools/pytorch/gated_pixelcnn.py with Debian's python3-torch, with the same allocator
 // policy TorchEngine sets at start-up (no mmap for large blocks, no trimming), so both sides are
 // measured alike.
-using PixelCnn.ML.Engine;
-using TorchSharp;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using PixelCnn.ML.Engine;
+using TorchSharp;
 
 namespace PixelCnn.ML.Samples.Benchmarks;
 

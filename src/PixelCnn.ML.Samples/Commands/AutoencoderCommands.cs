@@ -2,15 +2,15 @@
 // zip; encode writes each image's bottleneck vector h as CSV; reconstruct samples decodings of
 // images' h; interpolate decodes the straight path between two images' h (figure 5 of the Gated
 // PixelCNN paper), one grid row per seed.
-using PixelCnn.ML.Engine;
-using TorchSharp;
 using System.CommandLine;
 using System.Globalization;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Data;
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Sampling;
 using Spectre.Console;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Samples.Commands;

@@ -2,20 +2,20 @@
 // on the same libtorch, threads, batch and allocator policy (alternating the two sides, medians of
 // several rounds), optionally a one-epoch Fashion-MNIST quality run of both from the same initial
 // weights and batch order. Writes JSON and prints a table; figures go to docs/benchmarks.md.
-using PixelCnn.ML.Engine;
-using static TorchSharp.torch;
-using PixelCnn.ML.Scoring;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PixelCnn.ML.Data;
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Samples.Benchmarks;
+using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Serialization;
-using TorchSharp;
 using PixelCnn.ML.Training;
 using Spectre.Console;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Samples.Commands;
 

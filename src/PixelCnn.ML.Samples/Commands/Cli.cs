@@ -1,9 +1,9 @@
 // Shared plumbing of the commands: error reporting with exit codes, Ctrl+C cancellation, progress.
-using TorchSharp;
 using System.CommandLine;
 using PixelCnn.ML.Engine;
 using PixelCnn.ML.Imaging;
 using Spectre.Console;
+using TorchSharp;
 
 namespace PixelCnn.ML.Samples.Commands;
 

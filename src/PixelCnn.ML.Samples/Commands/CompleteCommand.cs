@@ -1,12 +1,12 @@
 // pixelcnn complete: shows how a PixelCNN finishes images whose top rows are given. Each grid row is
 // one input image: the original, the masked input (rows the model does not see drawn mid-gray 128),
 // then --samples completions that keep the known rows exactly.
-using PixelCnn.ML.Engine;
-using TorchSharp;
 using System.CommandLine;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Data;
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Sampling;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Samples.Commands;

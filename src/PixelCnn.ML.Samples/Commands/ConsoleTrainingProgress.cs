@@ -1,7 +1,7 @@
 // Training progress for the terminal: a live bar when interactive, periodic lines otherwise.
 using PixelCnn.ML.Engine;
-using TorchSharp;
 using PixelCnn.ML.Training;
+using TorchSharp;
 
 namespace PixelCnn.ML.Samples.Commands;
 

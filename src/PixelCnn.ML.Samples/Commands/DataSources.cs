@@ -4,10 +4,10 @@
 //   a folder                     images (PNG/JPEG), labelled by sub-folder, resized and converted
 // Each yields a data view whose "Pixels" column holds CHW pixels 0..255, and a "Source" text that
 // says where each row came from (file path or index).
-using PixelCnn.ML.Engine;
-using TorchSharp;
 using PixelCnn.ML.Data;
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Transforms.Image;
+using TorchSharp;
 
 namespace PixelCnn.ML.Samples.Commands;
 

@@ -5,18 +5,18 @@
 //   4. Train a class-conditional sampler on all ten classes; a sample grid per class.
 //   5. A completion grid: test images with their bottom half sampled by the scorer's model.
 // Everything goes to --out, with summary.json.
-using PixelCnn.ML.Engine;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Data;
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Imaging;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Sampling;
-using TorchSharp;
 using Spectre.Console;
+using TorchSharp;
 
 namespace PixelCnn.ML.Samples.Commands;
 

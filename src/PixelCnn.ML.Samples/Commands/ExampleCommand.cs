@@ -1,7 +1,7 @@
-using PixelCnn.ML.Engine;
-using TorchSharp;
 using System.CommandLine;
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Samples.Examples;
+using TorchSharp;
 
 namespace PixelCnn.ML.Samples.Commands;
 

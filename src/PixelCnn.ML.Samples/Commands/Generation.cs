@@ -2,15 +2,15 @@
 // share: finding the PixelCNN component in a model zip, reading a data source's pixels (and class
 // labels) into memory, turning NCHW bytes into images, writing PNG grids, and showing sampling
 // progress row by row.
-using PixelCnn.ML.Engine;
-using TorchSharp;
-using PixelCnn.ML.Scoring;
 using System.CommandLine;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Data;
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Imaging;
 using PixelCnn.ML.Models;
+using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Training;
+using TorchSharp;
 
 namespace PixelCnn.ML.Samples.Commands;
 

@@ -1,20 +1,20 @@
 // pixelcnn gpu-check: the correctness checks that need a real device, run where one exists (see
 // scripts/gpu/): causality of every architecture on the device, and agreement of bits/dim between
 // the CPU and the device for the same weights and input. Exit code 1 when any check fails.
-using PixelCnn.ML.Scoring;
-using PixelCnn.ML.Data;
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using PixelCnn.ML.Data;
 using PixelCnn.ML.Diagnostics;
-using PixelCnn.ML.Models;
 using PixelCnn.ML.Engine;
+using PixelCnn.ML.Models;
 using PixelCnn.ML.Runtime;
-using PixelCnn.ML.Sampling;
 using PixelCnn.ML.Samples.Benchmarks;
-using TorchSharp;
+using PixelCnn.ML.Sampling;
+using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Training;
 using Spectre.Console;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Samples.Commands;

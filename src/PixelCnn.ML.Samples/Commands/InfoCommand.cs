@@ -1,6 +1,6 @@
+using System.CommandLine;
 using PixelCnn.ML.Engine;
 using PixelCnn.ML.Scoring;
-using System.CommandLine;
 using TorchSharp;
 
 namespace PixelCnn.ML.Samples.Commands;

@@ -1,12 +1,12 @@
 // pixelcnn sample: draws new images from a saved PixelCNN and writes them as one PNG grid. A model
 // conditioned on class labels gives one grid row per requested class (in the order given, printed
 // to stdout); an unconditional model gives --count images in a near-square grid.
-using PixelCnn.ML.Data;
-using PixelCnn.ML.Engine;
-using TorchSharp;
 using System.CommandLine;
 using PixelCnn.ML.Components;
+using PixelCnn.ML.Data;
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Sampling;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Samples.Commands;

@@ -1,13 +1,13 @@
 // pixelcnn score: scores images with a saved PixelCNN scorer; writes a CSV of bits/dim and anomaly
 // flags, and on request the per-pixel bits maps as PNG heat maps.
-using PixelCnn.ML.Engine;
-using TorchSharp;
 using System.CommandLine;
 using System.Globalization;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Data;
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Imaging;
 using Spectre.Console;
+using TorchSharp;
 
 namespace PixelCnn.ML.Samples.Commands;
 

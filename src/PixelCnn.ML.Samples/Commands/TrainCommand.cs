@@ -1,10 +1,10 @@
 // pixelcnn train: fits the PixelCNN density scorer on images and saves the pipeline as a model zip.
-using PixelCnn.ML.Engine;
-using TorchSharp;
 using System.CommandLine;
 using PixelCnn.ML.Components;
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Models;
 using Spectre.Console;
+using TorchSharp;
 
 namespace PixelCnn.ML.Samples.Commands;
 

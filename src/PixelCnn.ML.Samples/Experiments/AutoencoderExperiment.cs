@@ -4,20 +4,20 @@
 // MSE-trained convolutional autoencoder per m with the same encoder; it reports the test bits/dim
 // of x given h against the unconditional model (what h saves the decoder) and writes, per m, a
 // picture: originals, MSE reconstructions, and PixelCNN-autoencoder sampled reconstructions.
-using PixelCnn.ML.Engine;
-using TorchSharp;
-using PixelCnn.ML.Scoring;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Data;
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Samples.Commands;
 using PixelCnn.ML.Sampling;
+using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Training;
 using Spectre.Console;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Samples.Experiments;

@@ -3,12 +3,12 @@
 // linear map to h) and a small decoder mirroring it (linear map to a 2c x H/4 x W/4 map, two
 // stride-2 transposed convolutions, sigmoid·255). It gives one deterministic reconstruction per h,
 // the blurry average the Gated PixelCNN paper contrasts with the PixelCNN decoder's samples.
-using PixelCnn.ML.Engine;
 using PixelCnn.ML.Data;
+using PixelCnn.ML.Engine;
 using PixelCnn.ML.Models;
+using PixelCnn.ML.Training;
 using TorchSharp;
 using TorchSharp.Modules;
-using PixelCnn.ML.Training;
 using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Samples.Experiments;

@@ -7,14 +7,14 @@
 //   options: { "featureColumn", "shape": [C, H, W], "outputReconstruction", "temperature",
 //              "samplingSeed", "batchSize", "outputColumns": {embedding, bitsPerDim, reconstruction} }
 //   entries: config.json, weights.safetensors (keys encoder.* and decoder.*)
-using PixelCnn.ML.Scoring;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using PixelCnn.ML.Data;
-using PixelCnn.ML.Models;
 using PixelCnn.ML.Engine;
+using PixelCnn.ML.Models;
 using PixelCnn.ML.Runtime;
 using PixelCnn.ML.Sampling;
+using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Training;
 using static TorchSharp.torch;
 

@@ -9,14 +9,14 @@
 //   options: { "condition": {name, kind, size}, "shape": [C, H, W], "temperature", "samplingSeed",
 //              "batchSize", "outputColumns": {image, pixels} }
 //   entries: config.json, weights.safetensors
-using PixelCnn.ML.Scoring;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using PixelCnn.ML.Data;
-using PixelCnn.ML.Models;
 using PixelCnn.ML.Engine;
+using PixelCnn.ML.Models;
 using PixelCnn.ML.Runtime;
 using PixelCnn.ML.Sampling;
+using PixelCnn.ML.Scoring;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -9,13 +9,13 @@
 //              "threshold", "thresholdPercentile" | null, "outputBitsMap", "scoreBatchSize",
 //              "outputColumns": {bitsPerDim, score, predictedLabel, bitsMap} }
 //   entries: config.json (model configuration), weights.safetensors (the network's state dict)
-using PixelCnn.ML.Scoring;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using PixelCnn.ML.Data;
-using PixelCnn.ML.Models;
 using PixelCnn.ML.Engine;
+using PixelCnn.ML.Models;
 using PixelCnn.ML.Runtime;
+using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Training;
 
 namespace PixelCnn.ML.Components;

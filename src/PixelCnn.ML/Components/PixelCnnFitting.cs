@@ -1,13 +1,13 @@
 // Training shared by the PixelCNN components: the options every one of them takes, reading the
 // input columns into memory, the model configuration from the data, device and seed from the
 // MLContext, the validation split, and the training run itself.
-using static TorchSharp.torch;
 using PixelCnn.ML.Data;
-using PixelCnn.ML.Models;
 using PixelCnn.ML.Engine;
+using PixelCnn.ML.Models;
 using PixelCnn.ML.Runtime;
-using TorchSharp;
 using PixelCnn.ML.Training;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Components;
 

@@ -2,12 +2,12 @@
 // Dispose), serialises native work on it with a lock, maps input rows in batches, computes its
 // output schema by mapping an empty view, and saves as component options + the model's
 // config.json and weights.safetensors.
-using PixelCnn.ML.Scoring;
 using System.Text.Json.Nodes;
 using PixelCnn.ML.Data;
-using PixelCnn.ML.Models;
 using PixelCnn.ML.Engine;
+using PixelCnn.ML.Models;
 using PixelCnn.ML.Runtime;
+using PixelCnn.ML.Scoring;
 
 namespace PixelCnn.ML.Components;
 

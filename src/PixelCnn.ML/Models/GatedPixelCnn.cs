@@ -113,7 +113,7 @@ public sealed class GatedPixelCnn : PixelCnnNetwork
         RegisterComponents();
     }
 
-    internal IReadOnlyList<GatedBlock> Blocks => [.. blocks];
+    internal IList<GatedBlock> Blocks => blocks;
     internal SpatialConditionNet? CondNet => cond_net;
     internal OutputStack OutputLayers => head;
 

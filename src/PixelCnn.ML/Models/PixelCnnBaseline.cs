@@ -43,9 +43,9 @@ public sealed class PixelCnnBaseline : PixelCnnNetwork
 
     // The parts, for the cached sampler (Sampling/CachedBaselineStepper.cs).
     internal MaskedConv2d InputConv => input_conv;
-    internal IReadOnlyList<MaskedConv2d> Layers => [.. layers];
+    internal IList<MaskedConv2d> Layers => layers;
     internal LayerCondition? InputCondition => input_condition;
-    internal IReadOnlyList<LayerCondition>? Conditions => conditions is null ? null : [.. conditions];
+    internal IList<LayerCondition>? Conditions => conditions;
     internal SpatialConditionNet? CondNet => cond_net;
     internal OutputStack OutputLayers => head;
 

@@ -3,8 +3,8 @@
 // of them: it walks the sub-pixels in raster order, R→G→B within a pixel, asks a decoder
 // (cached or naive, see SubPixelStepper) for the next sub-pixel's distribution and draws it by
 // inverse CDF from uniforms drawn up front. docs/sampling.md describes the design.
-using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Models;
+using PixelCnn.ML.Scoring;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -3,9 +3,9 @@
 // every sub-pixel, so it may be timed on a prefix and extrapolated (the result says so); the
 // cached decoder is always timed on whole images. Rounds alternate the two sides and report
 // medians, because timings on a shared machine drift.
-using PixelCnn.ML.Scoring;
 using System.Diagnostics;
 using PixelCnn.ML.Models;
+using PixelCnn.ML.Scoring;
 using TorchSharp;
 using static TorchSharp.torch;
 

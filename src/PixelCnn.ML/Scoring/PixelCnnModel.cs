@@ -1,17 +1,17 @@
 // A trained (or freshly initialised) PixelCNN on a device: the network, its configuration, and
 // the likelihood computations users want from it (bits/dim, nats, per-sub-pixel bits), batched
 // under no_grad. Saved as one zip: config.json + weights.safetensors (see docs/model-format.md).
-using PixelCnn.ML.Models;
-using PixelCnn.ML.Data;
-using PixelCnn.ML.IO;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PixelCnn.ML.Data;
 using PixelCnn.ML.Engine;
+using PixelCnn.ML.IO;
+using PixelCnn.ML.Models;
 using PixelCnn.ML.Serialization;
-using TorchSharp;
 using PixelCnn.ML.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Scoring;

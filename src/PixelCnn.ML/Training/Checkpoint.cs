@@ -8,12 +8,12 @@
 //   rng.safetensors       libtorch's default CPU generator state
 //   best.safetensors      the best-validation weights (only with early stopping)
 // Shuffling needs no saved state: each epoch's order is a function of (seed, epoch).
-using PixelCnn.ML.Scoring;
-using PixelCnn.ML.IO;
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PixelCnn.ML.IO;
 using PixelCnn.ML.Models;
+using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Serialization;
 using TorchSharp;
 using TorchSharp.Modules;

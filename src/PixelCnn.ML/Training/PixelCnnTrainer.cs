@@ -2,13 +2,13 @@
 // rate decay, gradient clipping, validation bits/dim and early stopping, non-finite step skipping,
 // cancellation between steps, and checkpoints from which a run resumes exactly (same weights, bit
 // for bit on CPU, as a run that never stopped).
-using PixelCnn.ML.Scoring;
-using PixelCnn.ML.Data;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using PixelCnn.ML.Data;
 using PixelCnn.ML.Engine;
 using PixelCnn.ML.Models;
+using PixelCnn.ML.Scoring;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

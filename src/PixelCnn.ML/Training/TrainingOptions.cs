@@ -1,6 +1,6 @@
-using static TorchSharp.torch;
 using PixelCnn.ML.Scoring;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Training;
 

@@ -1,7 +1,7 @@
-using PixelCnn.ML.Tests.Engine;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Data;
 using PixelCnn.ML.Models;
+using PixelCnn.ML.Tests.Engine;
 using TorchSharp;
 
 namespace PixelCnn.ML.Tests.Components;

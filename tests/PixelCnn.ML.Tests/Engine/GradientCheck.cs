@@ -5,8 +5,8 @@
 // Error per element: |analytic - numeric| / max(floor, |analytic| + |numeric|). The floor keeps
 // elements whose gradient is tiny next to the objective (where the central difference itself only
 // has a few significant digits) from dominating; 1e-8 unless a check says otherwise.
-using static TorchSharp.torch;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Tests.Engine;
 

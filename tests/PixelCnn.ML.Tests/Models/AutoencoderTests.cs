@@ -1,8 +1,8 @@
-using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Models;
+using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Tests.Training;
-using TorchSharp;
 using PixelCnn.ML.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Tests.Models;

@@ -1,11 +1,11 @@
 // Cross-check against an independent PyTorch implementation (tools/pytorch/gated_pixelcnn.py) run
 // with Debian's python3-torch: the same weights (through safetensors) and inputs must give the same
 // logits and bits/dim within 1e-4.
-using PixelCnn.ML.Scoring;
-using PixelCnn.ML.Data;
 using System.Diagnostics;
 using System.Text.Json;
+using PixelCnn.ML.Data;
 using PixelCnn.ML.Models;
+using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Serialization;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,8 +1,8 @@
 // Completion: the known leading sub-pixels are kept exactly, the rest is sampled, several
 // completions per input draw different uniforms, and the two decoders agree.
-using PixelCnn.ML.Tests.Engine;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Sampling;
+using PixelCnn.ML.Tests.Engine;
 using TorchSharp;
 using static TorchSharp.torch;
 

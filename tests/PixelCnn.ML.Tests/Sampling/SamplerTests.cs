@@ -1,9 +1,9 @@
 // Sampling from scratch: the cached decoder gives the naive decoder's images for every variant,
 // seeds behave, temperature 0 is argmax decoding, and every native tensor is released.
-using PixelCnn.ML.Tests.Engine;
-using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Sampling;
+using PixelCnn.ML.Scoring;
+using PixelCnn.ML.Tests.Engine;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,7 +1,7 @@
 // Small models and inputs shared by the sampling tests: every architecture x conditioning x
 // colours x output distribution, 6x6 images, a batch of 3.
-using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Models;
+using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Tests.Models;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,9 +1,9 @@
-using PixelCnn.ML.Tests.Engine;
-using static TorchSharp.torch;
 using PixelCnn.ML.Serialization;
+using PixelCnn.ML.Tests.Engine;
 using PixelCnn.ML.Training;
 using TorchSharp;
 using static PixelCnn.ML.Tests.Serialization.SafeTensorsBytes;
+using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Tests.Serialization;
 

@@ -1,9 +1,9 @@
-using PixelCnn.ML.Tests.Engine;
-using PixelCnn.ML.Scoring;
 using System.IO.Compression;
 using PixelCnn.ML.Models;
-using TorchSharp;
+using PixelCnn.ML.Scoring;
+using PixelCnn.ML.Tests.Engine;
 using PixelCnn.ML.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Tests.Training;

@@ -1,8 +1,8 @@
-using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Data;
 using PixelCnn.ML.Models;
-using TorchSharp;
+using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Tests.Training;
