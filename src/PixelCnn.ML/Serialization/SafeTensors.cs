@@ -117,11 +117,8 @@ public static unsafe class SafeTensors
     }
 
     /// <inheritdoc cref="LoadInto(nn.Module, string, bool, SafeTensorsReadOptions?)"/>
-    public static void LoadInto(nn.Module module, Stream stream, bool strict = true, SafeTensorsReadOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(module);
+    public static void LoadInto(nn.Module module, Stream stream, bool strict = true, SafeTensorsReadOptions? options = null) =>
         LoadIntoCore(StateOf(module), stream, strict, module.GetType().Name, options, path: null);
-    }
 
     /// <summary>
     /// Loads <paramref name="stream"/> into the existing tensors of <paramref name="destination"/> (for example

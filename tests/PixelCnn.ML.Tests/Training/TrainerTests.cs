@@ -101,38 +101,35 @@ public class TrainerTests
         finally { File.Delete(ckpt); }
     }
 
-    [TestMethod]
-    public void Resume_rejects_a_checkpoint_of_another_configuration()
+    /// <summary>Writes a one-step checkpoint of Tiny(), then resumes it with <paramref name="config"/> and <paramref name="options"/>; returns the refusal.</summary>
+    private static InvalidDataException ResumeRefusal(string name, PixelCnnConfig config, TrainingOptions options)
     {
         var data = Bars(16);
-        var ckpt = TempPath("other.ckpt");
+        var ckpt = TempPath(name);
         try
         {
             new PixelCnnTrainer(Tiny(), new TrainingOptions { BatchSize = 8, CheckpointPath = ckpt, MaxSteps = 1 }).Fit(data).Model.Dispose();
-            var other = Tiny() with { HiddenChannels = 12 };
-            var e = Assert.ThrowsException<InvalidDataException>(() =>
-                new PixelCnnTrainer(other, new TrainingOptions { BatchSize = 8, ResumeFrom = ckpt }).Fit(data));
+            options.ResumeFrom = ckpt;
+            var e = Assert.ThrowsException<InvalidDataException>(() => new PixelCnnTrainer(config, options).Fit(data));
             StringAssert.Contains(e.Message, ckpt);
-            StringAssert.Contains(e.Message, "different model configuration");
+            return e;
         }
         finally { File.Delete(ckpt); }
     }
 
     [TestMethod]
+    public void Resume_rejects_a_checkpoint_of_another_configuration()
+    {
+        var e = ResumeRefusal("other.ckpt", Tiny() with { HiddenChannels = 12 }, new TrainingOptions { BatchSize = 8 });
+        StringAssert.Contains(e.Message, "different model configuration");
+    }
+
+    [TestMethod]
     public void Resume_rejects_a_checkpoint_written_with_other_training_settings_naming_each()
     {
-        var data = Bars(16);
-        var ckpt = TempPath("settings.ckpt");
-        try
-        {
-            new PixelCnnTrainer(Tiny(), new TrainingOptions { BatchSize = 8, CheckpointPath = ckpt, MaxSteps = 1 }).Fit(data).Model.Dispose();
-            var e = Assert.ThrowsException<InvalidDataException>(() =>
-                new PixelCnnTrainer(Tiny(), new TrainingOptions { BatchSize = 4, LearningRate = 0.01, ResumeFrom = ckpt }).Fit(data));
-            StringAssert.Contains(e.Message, ckpt);
-            StringAssert.Contains(e.Message, "BatchSize 8 in the checkpoint, 4 now");
-            StringAssert.Contains(e.Message, "LearningRate 0.001 in the checkpoint, 0.01 now");
-        }
-        finally { File.Delete(ckpt); }
+        var e = ResumeRefusal("settings.ckpt", Tiny(), new TrainingOptions { BatchSize = 4, LearningRate = 0.01 });
+        StringAssert.Contains(e.Message, "BatchSize 8 in the checkpoint, 4 now");
+        StringAssert.Contains(e.Message, "LearningRate 0.001 in the checkpoint, 0.01 now");
     }
 
     [TestMethod]
