@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# Installs what PixelCnn.ML needs on Debian 12 (as root) and builds the solution, native image codecs
-# included. Idempotent: apt runs only when a package is missing. Nothing is downloaded except
-# Debian packages and the NuGet packages of the solution (TorchSharp brings libtorch 2.10 through
+# Installs what PixelCnn.ML needs on Debian 12 (as root) and builds the solution. Idempotent: apt
+# runs only when a package is missing. Nothing is downloaded except Debian packages and the NuGet packages of the solution (TorchSharp brings libtorch 2.10 through
 # NuGet). After the restore, TorchSharp's native library is made loadable on Debian 12's libstdc++
 # (scripts/torchsharp-glibcxx-fix.py; docs/engine.md explains why).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(cmake g++ make libpng-dev libturbojpeg0-dev dataset-fashion-mnist python3 python3-torch)
+PACKAGES=(dataset-fashion-mnist fonts-dejavu-core python3 python3-torch)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

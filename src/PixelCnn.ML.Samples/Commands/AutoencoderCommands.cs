@@ -36,7 +36,7 @@ internal static class AutoencoderCommands
         cmd.SetAction(p =>
         {
             var ml = Generation.Context(p, p.GetValue(TrainSeed));
-            ml.Log += (_, e) => { if (e.Kind != Runtime.ChannelMessageKind.Trace) Cli.Err.MarkupLine($"[grey]{Markup.Escape(e.RawMessage)}[/]"); };
+            Cli.ShowLog(ml);
             int m = p.GetValue(EmbeddingSize);
             if (m < 1) throw new ArgumentException($"--embedding-size {m}: must be >= 1");
             var source = DataSources.Open(ml, p.GetValue(data)!, p.GetValue(TrainCommand.Take), p.GetValue(TrainCommand.ImageSize), grayscale: !p.GetValue(TrainCommand.Rgb));
@@ -112,7 +112,7 @@ internal static class AutoencoderCommands
             var recon = PixelCnnSampler.Reconstruct(loaded.Model, rows.Tensor(0, n), s, Generation.SamplingOptions(p),
                                                     Generation.RowProgress("decoding", shape.Height), Cli.Cancellation);
             var images = Generation.ToImages(recon, shape);
-            var cells = new List<MLImage>();
+            var cells = new List<RasterImage>();
             for (int i = 0; i < n; i++)
             {
                 cells.Add(rows.Image(i));
@@ -157,7 +157,7 @@ internal static class AutoencoderCommands
             using var scope = NewDisposeScope();
             var from = tensor(h.AsSpan(a * m, m).ToArray());
             var to = tensor(h.AsSpan(b * m, m).ToArray());
-            var cells = new List<MLImage>();
+            var cells = new List<RasterImage>();
             ulong seed = p.GetValue(Generation.Seed);
             for (int row = 0; row < r; row++)
             {

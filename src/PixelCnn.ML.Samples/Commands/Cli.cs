@@ -1,7 +1,8 @@
 // Shared plumbing of the commands: error reporting with exit codes, Ctrl+C cancellation, progress.
 using System.CommandLine;
 using PixelCnn.ML.Engine;
-using PixelCnn.ML.Imaging;
+using Microsoft.ML.Runtime;
+using PixelCnn.ML.Data.Images;
 using Spectre.Console;
 using TorchSharp;
 
@@ -40,21 +41,26 @@ internal static class Cli
             Console.Error.WriteLine("Cancelled.");
             return Cancelled;
         }
-        catch (Exception e) when (e is NativeLibraryLoadException or TorchEngineException)
+        catch (Exception e) when (e is TorchEngineException)
         {
             Console.Error.WriteLine(e.Message);
             return Failed;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or InvalidOperationException
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or InvalidImageException or IOException or InvalidOperationException
                                       or System.Runtime.InteropServices.ExternalException or UnauthorizedAccessException or Training.TrainingDivergedException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
+            if (Environment.GetEnvironmentVariable("PIXELCNN_TRACE") is "1") Console.Error.WriteLine(e);
             return Failed;
         }
     }
 
     /// <summary>True when stderr is a terminal, so progress bars make sense.</summary>
     public static bool Interactive => !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("CI") is null;
+
+    /// <summary>Shows the MLContext's log (training progress, thresholds, device warnings) on stderr, without trace messages.</summary>
+    public static void ShowLog(MLContext ml) =>
+        ml.Log += (_, e) => { if (e.Kind != ChannelMessageKind.Trace) Err.MarkupLine($"[grey]{Markup.Escape(e.RawMessage)}[/]"); };
 
     public static IAnsiConsole Err { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
 }

@@ -70,7 +70,7 @@ internal static class CompleteCommand
             var completed = PixelCnnSampler.Complete(model, rows.Tensor(0, n), known, samples, conditions, options,
                                                      Generation.RowProgress("completing", shape.Height), Cli.Cancellation);
             var completions = Generation.ToImages(completed, shape);
-            var cells = new List<MLImage>();
+            var cells = new List<RasterImage>();
             for (int i = 0; i < n; i++)
             {
                 cells.Add(rows.Image(i));
@@ -85,11 +85,11 @@ internal static class CompleteCommand
     }
 
     /// <summary>The image with every row from <paramref name="knownRows"/> down set to <see cref="MaskValue"/>.</summary>
-    private static MLImage Masked(MLImage image, int knownRows)
+    private static RasterImage Masked(RasterImage image, int knownRows)
     {
         var px = image.ToArray();
         int rowBytes = image.Width * image.Channels;
         px.AsSpan(knownRows * rowBytes).Fill(MaskValue);
-        return new MLImage(image.Width, image.Height, image.Channels, px);
+        return new RasterImage(image.Width, image.Height, image.Channels, px);
     }
 }

@@ -2,12 +2,10 @@
 //   fashion-mnist[:train|test]   the built-in Fashion-MNIST (Debian package dataset-fashion-mnist)
 //   idx:IMAGES,LABELS            any MNIST-format pair of IDX files (gzip or plain)
 //   a folder                     images (PNG/JPEG), labelled by sub-folder, resized and converted
-// Each yields a data view whose "Pixels" column holds CHW pixels 0..255, and a "Source" text that
-// says where each row came from (file path or index).
-using PixelCnn.ML.Data;
-using PixelCnn.ML.Engine;
-using PixelCnn.ML.Transforms.Image;
-using TorchSharp;
+// Each yields a data view whose "Pixels" column holds CHW pixels 0..255. Folders go through the hardened loader
+// (unreadable files flag their row: ImageError column) and ML.NET's ResizeImages and ExtractPixels.
+using PixelCnn.ML.Components.ImageLoading;
+using static Microsoft.ML.Transforms.Image.ImagePixelExtractingEstimator;
 
 namespace PixelCnn.ML.Samples.Commands;
 
@@ -31,12 +29,14 @@ internal static class DataSources
             return new DataSource(ml.Data.LoadFromIdx(parts[0], parts[1], take), $"IDX {parts[0]}", false, null);
         }
         if (!Directory.Exists(spec)) throw new DirectoryNotFoundException($"--data {spec}: no such folder (expected {Help})");
-        IDataView files = ml.Data.LoadImagesFromFolder(spec, useFolderNameAsLabel: true);
+        IDataView files = ml.Data.LoadImagesFromFolder(spec);
         if (take is { } t) files = ml.Data.TakeRows(files, t);
-        var pixels = ml.Transforms.LoadImages("Image", null, "ImagePath")
-            .Append(ml.Transforms.ResizeImages("Image", imageSize, imageSize))
-            .Append(ml.Transforms.ExtractPixels("Pixels", "Image",
-                colorsToExtract: grayscale ? ImagePixelExtractingEstimator.ColorBits.Grayscale : ImagePixelExtractingEstimator.ColorBits.Rgb))
+        var load = ml.Transforms.LoadImagesSafely("Image", null, "ImagePath", new SafeImageLoadingOptions { OnError = ImageErrorPolicy.FlagRow })
+            .Append(ml.Transforms.ResizeImages("Image", imageSize, imageSize));
+        // ML.NET extracts one channel of a grey image by taking its red channel after ConvertToGrayscale.
+        var pixels = (grayscale
+                ? load.Append(ml.Transforms.ConvertToGrayscale("Image")).Append(ml.Transforms.ExtractPixels("Pixels", "Image", colorsToExtract: ColorBits.Red))
+                : load.Append(ml.Transforms.ExtractPixels("Pixels", "Image", colorsToExtract: ColorBits.Rgb)))
             .Fit(files).Transform(files);
         return new DataSource(pixels, $"folder {spec}", true, spec);
     }

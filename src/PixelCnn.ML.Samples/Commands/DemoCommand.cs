@@ -12,7 +12,6 @@ using System.Text.Json.Nodes;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Data;
 using PixelCnn.ML.Engine;
-using PixelCnn.ML.Imaging;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Sampling;
 using Spectre.Console;
@@ -33,7 +32,7 @@ internal static class DemoCommand
     public sealed class Row
     {
         [VectorType(1, 28, 28)] public float[] Pixels = [];
-        [KeyType(10)] public uint Label;
+        [KeyType(10)] public uint Label;   // the class index 0..9 (ML.NET reads a POCO key field as 0-based)
         public bool IsAnomaly;
     }
 
@@ -57,7 +56,7 @@ internal static class DemoCommand
         if (holdout < 0) throw new ArgumentException($"--holdout {p.GetValue(Holdout)}: not a Fashion-MNIST class ({string.Join(", ", names)})");
         var device = Engine.DeviceSelector.Parse(p.GetValue(TrainCommand.DeviceOption)!);
         var ml = new MLContext(seed: 1) { GpuDeviceId = (device.type == DeviceType.CUDA) ? device.index : null };
-        ml.Log += (_, e) => { if (e.Kind != Runtime.ChannelMessageKind.Trace) Cli.Err.MarkupLine($"[grey]{Markup.Escape(e.RawMessage)}[/]"); };
+        Cli.ShowLog(ml);
         var config = PixelCnnConfig.Preset(p.GetValue(Preset)!);
         int nTrain = p.GetValue(TrainImages), epochs = p.GetValue(Epochs);
         var summary = new JsonObject { ["preset"] = p.GetValue(Preset)!.ToUpperInvariant(), ["train_images"] = nTrain, ["epochs"] = epochs,
@@ -69,7 +68,7 @@ internal static class DemoCommand
             Enumerable.Range(0, d.Count).Where(i => keep(d.Labels[i])).Take(max).Select(i => new Row
             {
                 Pixels = d.Images.AsSpan(i * 784, 784).ToArray().Select(b => (float)b).ToArray(),
-                Label = (uint)d.Labels[i] + 1, IsAnomaly = d.Labels[i] == holdout,
+                Label = d.Labels[i], IsAnomaly = d.Labels[i] == holdout,
             }).ToList();
 
         // 1-2. Density scorer on the nine other classes; the held-out class are the anomalies.
@@ -86,7 +85,7 @@ internal static class DemoCommand
         var testRows = Rows(test, _ => true, test.Count);
         var scored = scorer.WithBitsMap().Transform(ml.Data.LoadFromEnumerable(testRows));
         var bpd = scored.GetColumn<float>("BitsPerDim").ToArray();
-        var metrics = ml.AnomalyDetection.Evaluate(scored, labelColumnName: "IsAnomaly");
+        var metrics = ml.AnomalyDetection.EvaluateDetection(scored, labelColumnName: "IsAnomaly");
         double normalBpd = bpd.Where((_, i) => !testRows[i].IsAnomaly).Average(), anomalyBpd = bpd.Where((_, i) => testRows[i].IsAnomaly).Average();
         AnsiConsole.MarkupLine($"Test bits/dim: [bold]{bpd.Average():F4}[/] overall, {normalBpd:F4} on the nine training classes, {anomalyBpd:F4} on \"{names[holdout]}\"");
         AnsiConsole.MarkupLine($"Held-out \"{Markup.Escape(names[holdout])}\" as anomalies: [bold]AUROC {metrics.AreaUnderRocCurve:F4}[/], AUPR {metrics.AreaUnderPrecisionRecallCurve:F4}, " +
@@ -103,14 +102,17 @@ internal static class DemoCommand
         // 3. Pictures of the most and least likely images, and bits maps.
         Section("3. Pictures");
         var order = Enumerable.Range(0, bpd.Length).OrderBy(i => bpd[i]).ToArray();
-        MLImage Img(int i) => new(28, 28, 1, testRows[i].Pixels.Select(v => (byte)v).ToArray());
-        Save(outDir, "most-likely.png", ImageGrid.Upscale(ImageGrid.Tile(order.Take(20).Select(Img).ToList(), 10), 3));
-        Save(outDir, "least-likely.png", ImageGrid.Upscale(ImageGrid.Tile(order.Reverse().Take(20).Select(Img).ToList(), 10), 3));
+        RasterImage Img(int i) => new(28, 28, 1, testRows[i].Pixels.Select(v => (byte)v).ToArray());
+        PictureWriter.SaveGrid(Path.Combine(outDir.FullName, "most-likely.png"), order.Take(20).Select(Img).ToList(), 10, 3,
+                               title: "Most likely test images (lowest bits/dim)");
+        PictureWriter.SaveGrid(Path.Combine(outDir.FullName, "least-likely.png"), order.Reverse().Take(20).Select(Img).ToList(), 10, 3,
+                               title: "Least likely test images (highest bits/dim)");
         var maps = scored.GetColumn<VBuffer<float>>("BitsMap").Select(v => v.DenseValues().ToArray()).ToArray();
         var worst = order.Reverse().Take(10).ToList();
         var mapTiles = worst.Select(Img).Concat(worst.Select(i => Colormap.Heat(maps[i], 28, 28, 0, 16))).ToList();
-        Save(outDir, "bits-maps.png", ImageGrid.Upscale(ImageGrid.Tile(mapTiles.Select(t => t.Channels == 1 ? ImageOps.ToRgb(t) : t).ToList(), 10), 3));
-        summary["least_likely_classes"] = new JsonArray(worst.Select(i => (JsonNode)names[(int)testRows[i].Label - 1]).ToArray());
+        PictureWriter.SaveGrid(Path.Combine(outDir.FullName, "bits-maps.png"), mapTiles, 10, 3, rowLabels: ["image", "bits"],
+                               title: "Least likely test images and where their bits go", scale: new ColorScale(0, 16, "bits per pixel"));
+        summary["least_likely_classes"] = new JsonArray(worst.Select(i => (JsonNode)names[(int)testRows[i].Label]).ToArray());
 
         // 4. Class-conditional sampler on all ten classes.
         int perClass = p.GetValue(PerClass);
@@ -123,20 +125,22 @@ internal static class DemoCommand
         }).Fit(samplerData);
         ml.Model.Save(sampler, samplerData.Schema, Path.Combine(outDir.FullName, "sampler.zip"));
         var sw = Stopwatch.StartNew();
-        var grid = new List<MLImage>();
+        var grid = new List<RasterImage>();
         for (int c = 0; c < 10; c++)
         {
             Cli.Err.MarkupLine($"[grey]sampling {Markup.Escape(names[c])}[/]");
-            grid.AddRange(sampler.Generate(perClass, classIndex: c, cancellationToken: Cli.Cancellation));
+            foreach (var image in sampler.Generate(perClass, classIndex: c, cancellationToken: Cli.Cancellation))
+                using (image) grid.Add(RasterImage.FromMLImage(image));
         }
         summary["sampling_seconds"] = sw.Elapsed.TotalSeconds;
-        Save(outDir, "samples-by-class.png", ImageGrid.Upscale(ImageGrid.Tile(grid, perClass), 3));
+        PictureWriter.SaveGrid(Path.Combine(outDir.FullName, "samples-by-class.png"), grid, perClass, 3, rowLabels: names.ToList(),
+                               title: "Class-conditional samples, one row per class");
         AnsiConsole.MarkupLine($"{10 * perClass} samples in {sw.Elapsed.TotalSeconds:F1} s (rows in class order: {Markup.Escape(string.Join(", ", names))})");
 
         // 5. Completions of test images whose bottom half is hidden, by the scorer's model.
         Section("5. Completions: top 14 rows given, bottom sampled (3 per image)");
         var picks = Enumerable.Range(0, testRows.Count).Where(i => !testRows[i].IsAnomaly).Take(8).ToArray();
-        var completed = new List<MLImage>();
+        var completed = new List<RasterImage>();
         using (var scope = torch.NewDisposeScope())
         {
             var images = torch.tensor(picks.SelectMany(i => testRows[i].Pixels).ToArray(), picks.Length, 1, 28, 28);
@@ -148,11 +152,12 @@ internal static class DemoCommand
                 var masked = original.ToArray();
                 Array.Fill(masked, (byte)128, 14 * 28, 14 * 28);
                 completed.Add(original);
-                completed.Add(new MLImage(28, 28, 1, masked));
-                for (int s = 0; s < 3; s++) completed.Add(new MLImage(28, 28, 1, done.AsSpan((k * 3 + s) * 784, 784)));
+                completed.Add(new RasterImage(28, 28, 1, masked));
+                for (int s = 0; s < 3; s++) completed.Add(new RasterImage(28, 28, 1, done.AsSpan((k * 3 + s) * 784, 784)));
             }
         }
-        Save(outDir, "completions.png", ImageGrid.Upscale(ImageGrid.Tile(completed, 5), 3));
+        PictureWriter.SaveGrid(Path.Combine(outDir.FullName, "completions.png"), completed, 5, 3,
+                               title: "Original, bottom hidden, 3 completions");
 
         summary["seconds"] = total.Elapsed.TotalSeconds;
         File.WriteAllText(Path.Combine(outDir.FullName, "summary.json"), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
@@ -163,6 +168,4 @@ internal static class DemoCommand
     }
 
     private static void Section(string title) => AnsiConsole.MarkupLine($"\n[bold blue]{Markup.Escape(title)}[/]");
-
-    private static void Save(DirectoryInfo dir, string name, MLImage image) => ImageCodec.SavePng(image, Path.Combine(dir.FullName, name));
 }

@@ -6,7 +6,6 @@ using System.CommandLine;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Data;
 using PixelCnn.ML.Engine;
-using PixelCnn.ML.Imaging;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Training;
@@ -21,7 +20,7 @@ internal sealed record ImageRows(ImageShape Shape, byte[] Pixels, int[]? Labels,
 
     public ImageDataset ToDataset() => new(Shape.Channels, Shape.Height, Shape.Width, Pixels);
 
-    public MLImage Image(int index) => Generation.ToImage(Pixels, index, Shape);
+    public RasterImage Image(int index) => RasterImage.FromChw(Pixels, index, Shape);
 
     /// <summary>Images [first, first + count) as a float tensor [count, C, H, W] of whole values 0..255.</summary>
     public TorchSharp.torch.Tensor Tensor(int first, int count)
@@ -123,38 +122,26 @@ internal static class Generation
     private static Func<int> Int(ValueGetter<int> g) { int v = 0; return () => { g(ref v); return v; }; }
     private static Func<int> UInt(ValueGetter<uint> g) { uint v = 0; return () => { g(ref v); return (int)v; }; }
 
-    /// <summary>Image <paramref name="index"/> of NCHW bytes as an HWC image.</summary>
-    public static MLImage ToImage(ReadOnlySpan<byte> nchw, int index, ImageShape s)
-    {
-        int plane = s.Height * s.Width;
-        var chw = nchw.Slice(index * s.Size, s.Size);
-        var hwc = new byte[s.Size];
-        for (int c = 0; c < s.Channels; c++)
-            for (int p = 0; p < plane; p++) hwc[p * s.Channels + c] = chw[c * plane + p];
-        return new MLImage(s.Width, s.Height, s.Channels, hwc);
-    }
-
     /// <summary>The images of a float tensor [N, C, H, W] holding whole values 0..255.</summary>
-    public static List<MLImage> ToImages(TorchSharp.torch.Tensor images, ImageShape s)
+    public static List<RasterImage> ToImages(TorchSharp.torch.Tensor images, ImageShape s)
     {
         using var cpu = images.to(torch.ScalarType.Float32, torch.CPU);
         var f = cpu.data<float>().ToArray();
         var bytes = new byte[f.Length];
         for (int i = 0; i < f.Length; i++) bytes[i] = (byte)Math.Clamp(MathF.Round(f[i]), 0, 255);
-        return Enumerable.Range(0, f.Length / s.Size).Select(i => ToImage(bytes, i, s)).ToList();
+        return RasterImage.ListFromChw(bytes, s);
     }
 
     /// <summary>
     /// Writes images as a PNG grid of <paramref name="columns"/> cells per row, each enlarged
-    /// <paramref name="upscale"/> times, with <see cref="Padding"/> black pixels between cells:
-    /// columns·(W·upscale + 2) + 2 pixels wide.
+    /// <paramref name="upscale"/> times, with <see cref="Padding"/> black pixels between cells, and the row labels,
+    /// title and colour scale when given.
     /// </summary>
-    public static void SaveGrid(IReadOnlyList<MLImage> images, int columns, int upscale, FileInfo path)
+    public static void SaveGrid(IReadOnlyList<RasterImage> images, int columns, int upscale, FileInfo path, IReadOnlyList<string>? rowLabels = null,
+                                string? title = null, ColorScale? scale = null)
     {
         if (upscale < 1) throw new ArgumentException($"--upscale {upscale}: must be >= 1");
-        var grid = ImageGrid.Tile(images.Select(i => ImageGrid.Upscale(i, upscale)).ToList(), columns, Padding);
-        if (path.Directory is { Exists: false } d) d.Create();
-        ImageCodec.SavePng(grid, path.FullName);
+        PictureWriter.SaveGrid(path.FullName, images, columns, upscale, Padding, rowLabels, title, scale);
     }
 
     /// <summary>Progress of a sampling call (rows 1..H done) on stderr.</summary>

@@ -8,7 +8,6 @@ using PixelCnn.ML.Data;
 using PixelCnn.ML.Diagnostics;
 using PixelCnn.ML.Engine;
 using PixelCnn.ML.Models;
-using PixelCnn.ML.Runtime;
 using PixelCnn.ML.Samples.Benchmarks;
 using PixelCnn.ML.Sampling;
 using PixelCnn.ML.Scoring;

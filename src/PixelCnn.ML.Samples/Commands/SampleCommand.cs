@@ -43,7 +43,8 @@ internal static class SampleCommand
             if (model.Config.Conditioning != Models.ConditioningKind.None && condition is null or { Kind: ConditionKind.Vector })
                 throw new ArgumentException($"--model {loaded.File.FullName} is conditioned on {model.Config.ConditionSize}-value vectors, not class labels; `pixelcnn sample` draws from class-conditioned or unconditional models");
 
-            List<Data.MLImage> images;
+            List<RasterImage> images;
+            List<string>? rowLabels = null;
             int columns;
             if (condition is null)
             {
@@ -51,7 +52,7 @@ internal static class SampleCommand
                 if (count < 1) throw new ArgumentException($"--count {count}: must be >= 1");
                 Console.Error.WriteLine($"Sampling {count} images from {loaded.File.Name} ({shape}, seed {options.Seed}, temperature {options.Temperature})");
                 var bytes = PixelCnnSampler.SampleBytes(model, count, null, options, Generation.RowProgress("sampling", shape.Height), Cli.Cancellation);
-                images = Enumerable.Range(0, count).Select(i => Generation.ToImage(bytes, i, shape)).ToList();
+                images = RasterImage.ListFromChw(bytes, shape);
                 columns = (int)Math.Ceiling(Math.Sqrt(count));
             }
             else
@@ -68,12 +69,13 @@ internal static class SampleCommand
                 using var scope = NewDisposeScope();
                 var cond = tensor(h, count, k);
                 var bytes = PixelCnnSampler.SampleBytes(model, count, cond, options, Generation.RowProgress("sampling", shape.Height), Cli.Cancellation);
-                images = Enumerable.Range(0, count).Select(i => Generation.ToImage(bytes, i, shape)).ToList();
+                images = RasterImage.ListFromChw(bytes, shape);
                 columns = perClass;
                 Console.WriteLine("Rows (top to bottom):");
                 for (int r = 0; r < classes.Length; r++) Console.WriteLine($"  {r}: class {classes[r]} ({Generation.ClassName(classes[r], k, shape)})");
+                rowLabels = classes.Select(c => Generation.ClassName(c, k, shape)).ToList();
             }
-            Generation.SaveGrid(images, columns, p.GetValue(Generation.Upscale), outFile);
+            Generation.SaveGrid(images, columns, p.GetValue(Generation.Upscale), outFile, rowLabels);
             Console.WriteLine($"Wrote {images.Count} samples to {outFile.FullName}");
             return Cli.Ok;
         });

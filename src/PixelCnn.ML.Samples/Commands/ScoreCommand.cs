@@ -5,7 +5,6 @@ using System.Globalization;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Data;
 using PixelCnn.ML.Engine;
-using PixelCnn.ML.Imaging;
 using Spectre.Console;
 using TorchSharp;
 
@@ -52,6 +51,8 @@ internal static class ScoreCommand
     {
         var schema = scored.Schema;
         var cols = new List<DataViewSchema.Column> { schema["BitsPerDim"], schema["PredictedLabel"] };
+        var errorCol = schema.GetColumnOrNull("ImageError");
+        if (errorCol is { } ec) cols.Add(ec);
         var pathCol = schema.GetColumnOrNull("ImagePath");
         var labelCol = schema.GetColumnOrNull("LabelIndex") ?? (schema.GetColumnOrNull("Label") is { Type: TextDataViewType } t ? t : null);
         if (pathCol is { } pc) cols.Add(pc);
@@ -71,12 +72,15 @@ internal static class ScoreCommand
             null => null,
         };
         var map = mapCol is { } m ? cursor.GetGetter<VBuffer<float>>(m) : null;
+        var error = errorCol is { } e ? cursor.GetGetter<ReadOnlyMemory<char>>(e) : null;
+        ReadOnlyMemory<char> ev = default;
+        int unreadable = 0;
         float b = 0; bool f = false; ReadOnlyMemory<char> pv = default; VBuffer<float> mv = default;
         int rows = 0, flagged = 0;
         var tmp = csv.FullName + ".tmp";
         using (var w = new StreamWriter(tmp))
         {
-            w.WriteLine("row,source,label,bits_per_dim,anomaly");
+            w.WriteLine("row,source,label,bits_per_dim,anomaly,error");
             while (cursor.MoveNext())
             {
                 bpd(ref b); flag(ref f);
@@ -86,13 +90,20 @@ internal static class ScoreCommand
                     path(ref pv);
                     src = pv.ToString();
                 }
-                w.WriteLine(string.Join(',', rows, Csv(src), Csv(label?.Invoke() ?? ""), b.ToString("R", CultureInfo.InvariantCulture), f ? "1" : "0"));
+                string err = "";
+                if (error is not null)
+                {
+                    error(ref ev);
+                    err = ev.ToString();
+                    if (err.Length > 0) unreadable++;
+                }
+                w.WriteLine(string.Join(',', rows, Csv(src), Csv(label?.Invoke() ?? ""), b.ToString("R", CultureInfo.InvariantCulture), f ? "1" : "0", Csv(err)));
                 if (map is not null)
                 {
                     map(ref mv);
                     var plane = Plane(mv.DenseValues().ToArray(), shape);
-                    ImageCodec.SavePng(ImageGrid.Upscale(Colormap.Heat(plane, shape.Width, shape.Height, 0, 16), upscale),
-                                       Path.Combine(maps!.FullName, $"{rows:D6}.png"));
+                    PictureWriter.SaveGrid(Path.Combine(maps!.FullName, $"{rows:D6}.png"), [Colormap.Heat(plane, shape.Width, shape.Height, 0, 16)], 1, upscale,
+                                           scale: new ColorScale(0, 16, "bits per pixel"));
                 }
                 rows++;
                 if (f) flagged++;
@@ -101,8 +112,9 @@ internal static class ScoreCommand
         }
         File.Move(tmp, csv.FullName, overwrite: true);
         Cli.Err.WriteLine();
-        Console.WriteLine($"Scored {rows} images from {source.Description}: {flagged} flagged above {threshold:F4} bits/dim. Wrote {csv.FullName}" +
-                          (maps is null ? "" : $" and bits maps (0..16 bits, black→red→yellow→white) in {maps.FullName}"));
+        Console.WriteLine($"Scored {rows} images from {source.Description}: {flagged} flagged above {threshold:F4} bits/dim" +
+                          (unreadable > 0 ? $" or unreadable ({unreadable} files could not be read: see the error column)" : "") + $". Wrote {csv.FullName}" +
+                          (maps is null ? "" : $" and bits maps (0..16 bits per pixel, black→red→yellow→white, unreadable images blue) in {maps.FullName}"));
     }
 
     /// <summary>Per-pixel bits summed over the colour channels, as one plane [H, W].</summary>
@@ -116,5 +128,5 @@ internal static class ScoreCommand
 
     private static Func<string> Text(ValueGetter<ReadOnlyMemory<char>> g) { ReadOnlyMemory<char> v = default; return () => { g(ref v); return v.ToString(); }; }
     private static Func<string> Int(ValueGetter<int> g) { int v = 0; return () => { g(ref v); return v.ToString(CultureInfo.InvariantCulture); }; }
-    private static string Csv(string s) => s.Contains(',') || s.Contains('"') ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+    private static string Csv(string s) => s.Contains(',') || s.Contains('"') || s.Contains('\n') ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }

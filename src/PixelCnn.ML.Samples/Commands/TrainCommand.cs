@@ -35,7 +35,7 @@ internal static class TrainCommand
         {
             var device = Engine.DeviceSelector.Parse(p.GetValue(DeviceOption)!);
             var ml = new MLContext(seed: p.GetValue(Seed)) { GpuDeviceId = (device.type == DeviceType.CUDA) ? device.index : null };
-            ml.Log += (_, e) => { if (e.Kind != Runtime.ChannelMessageKind.Trace) Cli.Err.MarkupLine($"[grey]{Markup.Escape(e.RawMessage)}[/]"); };
+            Cli.ShowLog(ml);
             var source = DataSources.Open(ml, p.GetValue(Data)!, p.GetValue(Take), p.GetValue(ImageSize), grayscale: !p.GetValue(Rgb));
             var checkpoint = p.GetValue(Checkpoint);
             var options = new PixelCnnDensityTrainer.Options

@@ -1,47 +1,56 @@
-// The BRIEF's "what a user writes" snippet, run as is: a PixelCNN anomaly scorer over a folder of
-// photos. To have photos to run on, it first writes Fashion-MNIST images as PNG files: sneakers are
-// "ok", and the test folder mixes unseen sneakers with bags (the anomalies).
+// The README snippet, run as is by `pixelcnn example`: a PixelCNN anomaly scorer in an ML.NET pipeline over a folder
+// of photos. To have photos to run on, it first writes Fashion-MNIST images as PNG files: sneakers are "ok", and the
+// test folder mixes unseen sneakers with bags (the anomalies).
 using PixelCnn.ML.Components;
-using PixelCnn.ML.Data;
-using PixelCnn.ML.Imaging;
 
 namespace PixelCnn.ML.Samples.Examples;
 
 public static class FolderAnomalyExample
 {
+    /// <summary>A test row: the image file and whether it is an anomaly (1) or not (0), as ML.NET's evaluator reads it.</summary>
     public sealed class TestImage
     {
         public string ImagePath = "";
-        public bool Label;
+        public float Label;
     }
 
-    public static void Run(string workFolder, int epochs = 10, int trainImages = 300)
+    /// <summary>What the example measured.</summary>
+    public sealed record Result(double AreaUnderRocCurve, double DetectionRate, float[] Scores, float[] ReloadedScores);
+
+    public static Result Run(string workFolder, int epochs = 10, int trainImages = 300)
     {
         var root = Path.GetFullPath(workFolder);
-        var (okFolder, test) = WritePhotos(root, trainImages);
+        var test = WritePhotos(root, trainImages);
         Directory.SetCurrentDirectory(root);
 
-        // ---- BRIEF §4, as a user writes it (test is built below from the files written above).
-        var ml = new MLContext(seed: 1) { GpuDeviceId = 0, FallbackToCpu = true };
-        var train = ml.Data.LoadImagesFromFolder("photos/ok");            // ImagePath (+ Label) columns
+        // ---- README snippet (test: ImagePath + Label rows of the files written above).
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(ImageDataCatalog.ListImageFiles("photos/ok"));   // ImagePath (+ Label)
         var pipeline = ml.Transforms.LoadImages("Image", "photos/ok", "ImagePath")
             .Append(ml.Transforms.ResizeImages("Image", 32, 32))
-            .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))        // CHW floats 0..255, as ML.NET
+            .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))                            // planar RGB floats 0..255
             .Append(ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options {
                 FeatureColumnName = "Pixels", Training = { Epochs = epochs } }));
         using var model = pipeline.Fit(train);
-        var scored = model.Transform(test);                                 // BitsPerDim, Score, PredictedLabel
-        var metrics = ml.AnomalyDetection.Evaluate(scored);                 // AUROC, detection rate, ...
-        ml.Model.Save(model, train.Schema, "scorer.zip");
+        var scored = model.Transform(test);                                  // Score, PredictedLabel, BitsPerDim
+        var metrics = ml.AnomalyDetection.Evaluate(scored);                  // ML.NET's own evaluator
+        ml.Model.Save(model, train.Schema, "scorer.zip");                    // loads back with ml.Model.Load
         // ---- end of the snippet
 
-        Console.WriteLine($"Trained on {okFolder}; test set of sneakers (normal) and bags (anomalies):");
-        Console.WriteLine(metrics);
-        Console.WriteLine($"Saved {Path.Combine(root, "scorer.zip")}");
+        Console.WriteLine($"Trained on {Path.Combine(root, "photos", "ok")}; test set of sneakers (normal) and bags (anomalies):");
+        Console.WriteLine($"ML.NET's Evaluate: AUC {metrics.AreaUnderRocCurve:F4}, detection rate at {metrics.DetectionRateAtFalsePositiveCount:P1} " +
+                          "(at the false-positive count ML.NET picks)");
+        Console.WriteLine($"More metrics: {ml.AnomalyDetection.EvaluateDetection(scored)}");
+        var scores = scored.GetColumn<float>("Score").ToArray();
+        using var loaded = (IDisposable)ml.Model.Load("scorer.zip", out _);
+        var reloaded = ((ITransformer)loaded).Transform(test).GetColumn<float>("Score").ToArray();
+        Console.WriteLine($"Saved {Path.Combine(root, "scorer.zip")}; loaded back with ml.Model.Load it gives " +
+                          (scores.SequenceEqual(reloaded) ? "the same scores." : "DIFFERENT scores."));
+        return new Result(metrics.AreaUnderRocCurve, metrics.DetectionRateAtFalsePositiveCount, scores, reloaded);
     }
 
-    /// <summary>photos/ok: sneakers; photos/test/{ok,anomaly}: unseen sneakers and bags.</summary>
-    private static (string ok, IDataView test) WritePhotos(string root, int trainImages)
+    /// <summary>photos/ok: sneakers; photos/test/{ok,anomaly}: unseen sneakers and bags. Returns the test rows.</summary>
+    private static IDataView WritePhotos(string root, int trainImages)
     {
         var ok = Path.Combine(root, "photos", "ok");
         var testOk = Path.Combine(root, "photos", "test", "ok");
@@ -55,9 +64,9 @@ public static class FolderAnomalyExample
             Save(testSet, sneaker, testPerClass, testOk);
             Save(testSet, bag, testPerClass, testBad);
         }
-        return (ok, new MLContext().Data.LoadFromEnumerable(
-            Directory.GetFiles(testOk).Order().Select(f => new TestImage { ImagePath = f, Label = false })
-                .Concat(Directory.GetFiles(testBad).Order().Select(f => new TestImage { ImagePath = f, Label = true })).ToList()));
+        return new MLContext().Data.LoadFromEnumerable(
+            Directory.GetFiles(testOk).Order().Select(f => new TestImage { ImagePath = f, Label = 0 })
+                .Concat(Directory.GetFiles(testBad).Order().Select(f => new TestImage { ImagePath = f, Label = 1 })).ToList());
     }
 
     private static void Save(IdxDataset set, int label, int count, string folder)
@@ -67,7 +76,7 @@ public static class FolderAnomalyExample
         for (int i = 0; i < set.Count && written < count; i++)
         {
             if (set.Labels[i] != label) continue;
-            ImageCodec.SavePng(set.GetImage(i), Path.Combine(folder, $"{i:D5}.png"));
+            PictureWriter.SavePng(new RasterImage(set.Columns, set.Rows, 1, set.GetPixels(i).Span), Path.Combine(folder, $"{i:D5}.png"));
             written++;
         }
     }

@@ -115,13 +115,15 @@ internal static class AutoencoderExperiment
             Cli.Err.MarkupLine($"  test MSE {testMse:F1} (0..255 scale, {mseTime.TotalSeconds:F0} s)");
 
             // Rows: originals, MSE reconstructions, then one row per sampled PixelCNN reconstruction.
-            var cells = new List<MLImage>();
-            for (int i = 0; i < shown; i++) cells.Add(Generation.ToImage(test.Pixels, i, shape));
-            for (int i = 0; i < shown; i++) cells.Add(Generation.ToImage(msePixels, i, shape));
+            var cells = new List<RasterImage>();
+            for (int i = 0; i < shown; i++) cells.Add(RasterImage.FromChw(test.Pixels, i, shape));
+            for (int i = 0; i < shown; i++) cells.Add(RasterImage.FromChw(msePixels, i, shape));
             for (int s = 0; s < SamplesPerImage; s++)
                 for (int i = 0; i < shown; i++) cells.Add(aeImages[i * SamplesPerImage + s]);
             var picture = new FileInfo(Path.Combine(outDir.FullName, $"reconstructions-m{m}.png"));
-            Generation.SaveGrid(cells, shown, 3, picture);
+            var labels = new List<string> { "original", "MSE" };
+            for (int s = 0; s < SamplesPerImage; s++) labels.Add($"PixelCNN {s + 1}");
+            Generation.SaveGrid(cells, shown, 3, picture, labels, $"Reconstructions from h of {m} values");
 
             rows.Add(new JsonObject
             {

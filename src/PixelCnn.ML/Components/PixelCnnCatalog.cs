@@ -1,7 +1,10 @@
-// The PixelCNN features of the catalogs: ml.AnomalyDetection.Trainers.PixelCnn(...) and
-// ml.AnomalyDetection.Evaluate(...).
+// The PixelCNN features of ML.NET's catalogs: ml.AnomalyDetection.Trainers.PixelCnn(...), the fuller detection
+// metrics ml.AnomalyDetection.EvaluateDetection(...) beside ML.NET's own Evaluate, and on ml.Transforms the
+// conditional sampler, the autoencoder and the hardened image loader.
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using PixelCnn.ML.Components;
-using PixelCnn.ML.Data;
+using PixelCnn.ML.Components.ImageLoading;
 using PixelCnn.ML.Evaluation;
 using PixelCnn.ML.Models;
 
@@ -25,16 +28,18 @@ public static class PixelCnnCatalog
     public static PixelCnnDensityTrainer PixelCnn(this AnomalyDetectionCatalog.AnomalyDetectionTrainers catalog, PixelCnnDensityTrainer.Options options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new PixelCnnDensityTrainer(catalog.Context, options);
+        return new PixelCnnDensityTrainer(MlNetAccess.Environment(catalog), options);
     }
 
     /// <summary>
-    /// Evaluates anomaly scores against labels; the positive class is "anomaly": a Boolean label true, or a numeric
-    /// label other than 0. Reports AUROC, AUPR (step-wise average precision), the detection rate at
-    /// <paramref name="falsePositiveCount"/> false positives and at <paramref name="falsePositiveRate"/>, the false-positive
-    /// rate at 95% true-positive rate, and precision/recall of the predicted label when that column exists.
+    /// Detection metrics beyond ML.NET's <c>ml.AnomalyDetection.Evaluate</c> (which reports AUC and the detection rate at
+    /// a false-positive count): the positive class is "anomaly", a Boolean label true or a numeric label other than 0.
+    /// Reports AUROC, AUPR (step-wise average precision), the detection rate at <paramref name="falsePositiveCount"/>
+    /// false positives and at <paramref name="falsePositiveRate"/>, the false-positive rate at 95% true-positive rate,
+    /// and precision/recall of the predicted label when that column exists. Rows with a NaN score (unreadable images)
+    /// are left out and counted in <see cref="DetectionMetrics.SkippedRows"/>.
     /// </summary>
-    public static AnomalyDetectionMetrics Evaluate(this AnomalyDetectionCatalog catalog, IDataView data, string labelColumnName = "Label",
+    public static DetectionMetrics EvaluateDetection(this AnomalyDetectionCatalog catalog, IDataView data, string labelColumnName = "Label",
                                                    string scoreColumnName = "Score", string predictedLabelColumnName = "PredictedLabel",
                                                    int falsePositiveCount = 10, double falsePositiveRate = 0.05)
     {
@@ -57,17 +62,22 @@ public static class PixelCnnCatalog
         var getScore = NumberGetter(cursor, scoreCol);
         var getPred = predCol is { } pcol ? cursor.GetGetter<bool>(pcol) : null;
         bool pv = false;
+        int skipped = 0;
         while (cursor.MoveNext())
         {
-            labels.Add(getLabel());
-            scores.Add(getScore());
-            if (getPred is not null)
+            bool label = getLabel();
+            double score = getScore();
+            if (getPred is not null) getPred(ref pv);
+            if (double.IsNaN(score))
             {
-                getPred(ref pv);
-                predicted!.Add(pv);
+                skipped++;
+                continue;
             }
+            labels.Add(label);
+            scores.Add(score);
+            predicted?.Add(pv);
         }
-        return AnomalyDetectionMetrics.Compute(scores, labels, falsePositiveCount, falsePositiveRate, predicted);
+        return DetectionMetrics.Compute(scores, labels, falsePositiveCount, falsePositiveRate, predicted) with { SkippedRows = skipped };
     }
 
     private static Func<double> NumberGetter(DataViewRow row, DataViewSchema.Column col)
@@ -86,6 +96,13 @@ public static class PixelCnnCatalog
         if (t == NumberDataViewType.Double) { var g = row.GetGetter<double>(col); double v = 0; return () => { g(ref v); return v != 0; }; }
         if (t == NumberDataViewType.Int32) { var g = row.GetGetter<int>(col); int v = 0; return () => { g(ref v); return v != 0; }; }
         if (t == NumberDataViewType.UInt32) { var g = row.GetGetter<uint>(col); uint v = 0; return () => { g(ref v); return v != 0; }; }
+        if (t is KeyDataViewType { Count: 2 } && t.RawType == typeof(uint))
+        {
+            // ML.NET's two-value key convention: key 2 is the positive class (MapValueToKey with keyOrdinality ByValue).
+            var g = row.GetGetter<uint>(col);
+            uint v = 0;
+            return () => { g(ref v); return v == 2; };
+        }
         throw SchemaErrors.Mismatch("label", name, "Boolean (true = anomaly) or a number (non-zero = anomaly)", t.ToString());
     }
 }
@@ -107,7 +124,7 @@ public static class PixelCnnTransformsCatalog
     public static PixelCnnConditionalSamplerEstimator PixelCnnConditionalSampler(this TransformsCatalog catalog, PixelCnnConditionalSamplerEstimator.Options options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new PixelCnnConditionalSamplerEstimator(catalog.Context, options);
+        return new PixelCnnConditionalSamplerEstimator(MlNetAccess.Environment(catalog), options);
     }
 
     /// <summary>A PixelCNN autoencoder with a bottleneck of <paramref name="embeddingSize"/> values, trained end to end by likelihood.</summary>
@@ -122,6 +139,19 @@ public static class PixelCnnTransformsCatalog
     public static PixelCnnAutoencoderEstimator PixelCnnAutoencoder(this TransformsCatalog catalog, PixelCnnAutoencoderEstimator.Options options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new PixelCnnAutoencoderEstimator(catalog.Context, options);
+        return new PixelCnnAutoencoderEstimator(MlNetAccess.Environment(catalog), options);
+    }
+
+    /// <summary>
+    /// Loads images from files like ML.NET's <c>LoadImages</c>, hardened for files nobody vetted: each file's size and its
+    /// declared PNG/JPEG header are checked against limits before any decoder allocates, truncated or corrupt files are
+    /// rejected instead of zero-filled, and <see cref="SafeImageLoadingOptions.OnError"/> says whether a bad file stops
+    /// the pipeline with an error naming it or only flags its row (null image, the reason in the error column).
+    /// </summary>
+    public static SafeImageLoadingEstimator LoadImagesSafely(this TransformsCatalog catalog, string outputColumnName, string? imageFolder,
+                                                             string? inputColumnName = null, SafeImageLoadingOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new SafeImageLoadingEstimator(outputColumnName, imageFolder, inputColumnName ?? outputColumnName, options ?? new SafeImageLoadingOptions());
     }
 }

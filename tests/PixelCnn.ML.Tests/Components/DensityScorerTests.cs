@@ -1,3 +1,5 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Data;
 using PixelCnn.ML.Models;
@@ -12,8 +14,8 @@ public class DensityScorerTests
     public sealed class Row
     {
         [VectorType(1, 8, 8)] public float[] Pixels = [];
-        public bool Label;
-        [KeyType(3)] public uint Class;
+        public float Label;
+        [KeyType(3)] public uint Class;   // ML.NET reads a POCO key field as 0-based: the key value is Class + 1
         public int ClassIndex;
         [VectorType(2)] public float[] Embedding = [];
     }
@@ -40,7 +42,7 @@ public class DensityScorerTests
                 for (int x = 0; x < 8; x++)
                     px[y * 8 + x] = ((anomalies ? x : y) % 2 == 0 ? level : 0) + rng.Next(3);
             int cls = rng.Next(3);
-            rows.Add(new Row { Pixels = px, Label = anomalies, Class = (uint)cls + 1, ClassIndex = cls, Embedding = [cls, 1 - cls] });
+            rows.Add(new Row { Pixels = px, Label = anomalies ? 1 : 0, Class = (uint)cls, ClassIndex = cls, Embedding = [cls, 1 - cls] });
         }
         return rows;
     }
@@ -51,11 +53,11 @@ public class DensityScorerTests
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(Rows(4, false));
         var est = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options { FeatureColumnName = "Pixels", OutputBitsMap = true });
-        var shape = est.GetOutputSchema(SchemaShape.Create(data.Schema));
-        Assert.IsTrue(shape.TryFindColumn("BitsPerDim", out var b) && b.ItemType == NumberDataViewType.Single);
-        Assert.IsTrue(shape.TryFindColumn("Score", out _));
-        Assert.IsTrue(shape.TryFindColumn("PredictedLabel", out var p) && p.ItemType == BooleanDataViewType.Instance);
-        Assert.IsTrue(shape.TryFindColumn("BitsMap", out var m) && m.Kind == SchemaShape.VectorKind.Vector);
+        var shape = est.GetOutputSchema(MLImageTesting.ShapeOf(data.Schema));
+        Assert.AreEqual(NumberDataViewType.Single, shape.Find("BitsPerDim").ItemType);
+        Assert.AreEqual(NumberDataViewType.Single, shape.Find("Score").ItemType);
+        Assert.AreEqual(BooleanDataViewType.Instance, shape.Find("PredictedLabel").ItemType);
+        Assert.AreEqual(SchemaShape.Column.VectorKind.Vector, shape.Find("BitsMap").Kind);
     }
 
     [TestMethod]
@@ -84,8 +86,11 @@ public class DensityScorerTests
         }).Fit(train);
         Assert.AreEqual(95.0, model.ThresholdPercentile);
         var scored = model.Transform(test);
-        var metrics = ml.AnomalyDetection.Evaluate(scored);
-        Assert.IsTrue(metrics.AreaUnderRocCurve > 0.95, metrics.ToString());
+        var metrics = ml.AnomalyDetection.Evaluate(scored);          // ML.NET's own evaluator
+        Assert.IsTrue(metrics.AreaUnderRocCurve > 0.95, $"AUC {metrics.AreaUnderRocCurve}");
+        var detailed = ml.AnomalyDetection.EvaluateDetection(scored);
+        Assert.AreEqual(metrics.AreaUnderRocCurve, detailed.AreaUnderRocCurve, 1e-6, "ours and ML.NET's AUC agree");
+        Assert.AreEqual((12, 12), (detailed.Anomalies, detailed.Normals));
         var rows = ml.Data.CreateEnumerable<Scored>(scored, reuseRowObject: false).ToList();
         Assert.AreEqual(24, rows.Count);
         Assert.IsTrue(rows.All(r => r.Score == r.BitsPerDim && r.PredictedLabel == r.Score > model.Threshold));
@@ -187,7 +192,13 @@ public class DensityScorerTests
             .Fit(ml.Data.LoadFromEnumerable(rows));
         var engine = ml.Model.CreatePredictionEngine<Row, Scored>(model);
         var batch = model.Transform(ml.Data.LoadFromEnumerable(rows)).GetColumn<float>("Score").ToArray();
-        Parallel.For(0, 8, i => Assert.AreEqual(batch[i], engine.Predict(rows[i]).Score, 1e-5));
+        Assert.IsTrue(batch.Distinct().Count() > 1, "the rows must score differently for this test to mean anything");
+        for (int i = 0; i < 8; i++)
+        {
+            var p = engine.Predict(rows[i]);
+            Assert.AreEqual(batch[i], p.Score, 1e-5, $"row {i}");
+            Assert.AreEqual(p.Score, p.BitsPerDim);
+        }
     }
 
     [TestMethod]

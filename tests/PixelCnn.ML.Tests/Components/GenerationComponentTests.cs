@@ -1,3 +1,6 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Data;
 using PixelCnn.ML.Models;
@@ -19,8 +22,9 @@ public class ConditionalSamplerComponentTests
             FeatureColumnName = "Pixels", ConditionColumnName = condition, Model = DensityScorerTests.Tiny, Training = { BatchSize = 8, LearningRate = 5e-3, MaxSteps = 3 }, SamplingSeed = 5,
         }).Fit(ml.Data.LoadFromEnumerable(DensityScorerTests.Rows(16, false)));
 
+    // Keys 1..K are given; ML.NET reads a POCO key field as 0-based (key value = field + 1).
     private static IDataView Wants(MLContext ml, params uint[] classes) =>
-        ml.Data.LoadFromEnumerable(classes.Select(c => new Wanted { Class = c }).ToList());
+        ml.Data.LoadFromEnumerable(classes.Select(c => new Wanted { Class = c - 1 }).ToList());
 
     [TestMethod]
     public void Generates_one_image_per_condition_row_as_image_and_pixel_columns()
@@ -34,8 +38,7 @@ public class ConditionalSamplerComponentTests
         Assert.AreEqual(4, images.Count);
         for (int i = 0; i < 4; i++)
         {
-            Assert.AreEqual(1, images[i].Channels);
-            CollectionAssert.AreEqual(images[i].ToArray().Select(b => (float)b).ToArray(), pixels[i]);
+            CollectionAssert.AreEqual(images[i].GreyBytes().Select(b => (float)b).ToArray(), pixels[i]);
         }
     }
 
@@ -129,7 +132,7 @@ public class AutoencoderComponentTests
         var data = ml.Data.LoadFromEnumerable(DensityScorerTests.Rows(3, false));
         var recon = view.Transform(data).GetColumn<MLImage>("Reconstruction").ToList();
         Assert.AreEqual(3, recon.Count);
-        Assert.IsTrue(recon.All(r => r.Width == 8 && r.Height == 8 && r.Channels == 1));
+        Assert.IsTrue(recon.All(r => r.Width == 8 && r.Height == 8 && r.GreyBytes().Length == 64));
         var h = ae.Transform(data).GetColumn<VBuffer<float>>("Embedding").SelectMany(v => v.DenseValues()).ToArray();
         var decoded = ae.Decode(h, seed: PixelCnnTransformerBase.BatchSeed(4, 0));
         Assert.AreEqual(3, decoded.Count);

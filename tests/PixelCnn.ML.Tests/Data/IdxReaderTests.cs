@@ -148,7 +148,7 @@ public class IdxReaderTests
         var data = IdxDataset.Load(images, labels);
         Assert.AreEqual((3, 2, 2), (data.Count, data.Rows, data.Columns));
         CollectionAssert.AreEqual(new byte[] { 4, 5, 6 }, data.Labels);
-        CollectionAssert.AreEqual(IdxTestFiles.Pattern(12)[8..], data.GetImage(2).ToArray());
+        CollectionAssert.AreEqual(IdxTestFiles.Pattern(12)[8..], data.GetPixels(2).ToArray());
     }
 
     [TestMethod]

@@ -1,10 +1,12 @@
 // The NuGet package as a new user meets it: the library is packed into a folder feed, a fresh console
 // app outside the repository (its own nuget.config, Directory.Build stop files, its own packages
-// folder) adds the package with `dotnet add package`, and `dotnet run` trains, scores, saves and
-// reloads a tiny density scorer. No network: the feed is a folder and the package's dependencies come
-// from the machine's global packages folder, used as a second folder source. The app adds
-// TorchSharp-cpu for libtorch, as the docs tell users to, and on Debian 12 applies the documented
-// fix to TorchSharp's native library in its own packages folder (docs/engine.md).
+// folder) adds the package with `dotnet add package`, and runs the README snippet verbatim (taken from
+// README.md): a folder of PNG photos → ML.NET's LoadImages → ResizeImages → ExtractPixels → the PixelCNN
+// scorer, ML.NET's Evaluate, mlContext.Model.Save; then a second process loads the zip with
+// mlContext.Model.Load and must give the same scores. No network: the feed is a folder and the
+// package's dependencies come from the machine's global packages folder, used as a second folder
+// source. The app adds TorchSharp-cpu for libtorch, as the docs tell users to, and on Debian 12
+// applies the documented fix to TorchSharp's native library in its own packages folder (docs/engine.md).
 //
 // Slow (pack + restore + build + run, about a minute), so the category lets a local run leave it out
 // (--filter TestCategory!=Packaging); CI runs it. The pack and the app are made once per class run.
@@ -21,13 +23,45 @@ namespace PixelCnn.ML.Tests.Packaging;
 [TestCategory("Packaging")]
 public class PackageConsumerTests
 {
-    private const string NativeFile = "libpixelcnn_native.so";
     private const string TorchSharpFile = "libLibTorchSharp.so";
-    private const int Rows = 16;
+    private const int TestRows = 20;
 
     private static readonly Lazy<string> WorkRoot = new(() => Directory.CreateTempSubdirectory("pixelcnn-package-test-").FullName);
     private static readonly Lazy<PackedFeed> Feed = new(PackIntoFeed);
     private static readonly Lazy<string> App = new(CreateConsumerApp);
+    private static readonly Lazy<string> Photos = new(WritePhotos);
+
+    /// <summary>photos/ok (training: horizontal bars) and photos/test/{ok,anomaly} (bars and unseen vertical bars), 8x8 grey PNGs.</summary>
+    private static string WritePhotos()
+    {
+        var root = Path.Combine(WorkRoot.Value, "photos-root");
+        var random = new Random(1);
+        void Write(string folder, int count, bool vertical)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                var px = new byte[64];
+                int level = 120 + random.Next(3) * 40;
+                for (int p = 0; p < 64; p++) px[p] = (byte)(((vertical ? p % 8 : p / 8) % 2 == 0 ? level : 0) + random.Next(3));
+                PixelCnn.ML.Pictures.PictureWriter.SavePng(new PixelCnn.ML.Pictures.RasterImage(8, 8, 1, px), Path.Combine(root, folder, $"{i:D3}.png"));
+            }
+        }
+        Write(Path.Combine("photos", "ok"), 24, false);
+        Write(Path.Combine("photos", "test", "ok"), TestRows / 2, false);
+        Write(Path.Combine("photos", "test", "anomaly"), TestRows / 2, true);
+        return root;
+    }
+
+    /// <summary>The README's snippet: the code between its snippet markers.</summary>
+    internal static string ReadmeSnippet()
+    {
+        var readme = File.ReadAllText(RepoPaths.Get("README.md"));
+        int start = readme.IndexOf("<!-- snippet:start", StringComparison.Ordinal), end = readme.IndexOf("<!-- snippet:end -->", StringComparison.Ordinal);
+        Assert.IsTrue(start >= 0 && end > start, "README.md has no snippet markers");
+        var block = readme[start..end];
+        int code = block.IndexOf("```csharp\n", StringComparison.Ordinal) + "```csharp\n".Length;
+        return block[code..block.LastIndexOf("```", StringComparison.Ordinal)];
+    }
 
     private sealed record PackedFeed(string Folder, string Version, string Package, string SymbolPackage);
 
@@ -38,17 +72,17 @@ public class PackageConsumerTests
     }
 
     [TestMethod]
-    public void The_package_carries_the_assembly_its_docs_the_native_shim_and_the_readme_but_no_libtorch()
+    public void The_package_carries_the_assembly_its_docs_and_the_readme_no_native_code_and_pins_mlnet()
     {
         var feed = RequireFeed();
         using var zip = ZipFile.OpenRead(feed.Package);
         var entries = zip.Entries.Select(e => e.FullName).ToList();
         var listing = string.Join("\n", entries);
-        foreach (var expected in new[]
-                 { "lib/net10.0/PixelCnn.ML.dll", "lib/net10.0/PixelCnn.ML.xml", $"runtimes/linux-x64/native/{NativeFile}", "README.md" })
+        foreach (var expected in new[] { "lib/net10.0/PixelCnn.ML.dll", "lib/net10.0/PixelCnn.ML.xml", "README.md" })
             CollectionAssert.Contains(entries, expected, listing);
-        var native = entries.Where(e => e.EndsWith(".so", StringComparison.Ordinal) || e.Contains(".so.", StringComparison.Ordinal)).ToList();
-        CollectionAssert.AreEqual(new[] { $"runtimes/linux-x64/native/{NativeFile}" }, native, "libtorch must not be shipped:\n" + listing);
+        Assert.IsFalse(entries.Any(e => e.StartsWith("runtimes/", StringComparison.Ordinal) || e.Contains(".so", StringComparison.Ordinal)),
+                       "the package ships no native code (libtorch comes from TorchSharp-cpu/-cuda, codecs from SkiaSharp):\n" + listing);
+        Assert.IsFalse(entries.Any(e => e.Contains("Publicizer", StringComparison.Ordinal) || e.Contains("publicized", StringComparison.Ordinal)), listing);
 
         var nuspec = XDocument.Load(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
         XNamespace ns = nuspec.Root!.Name.Namespace;
@@ -58,6 +92,11 @@ public class PackageConsumerTests
         Assert.AreEqual("expression", license.Attribute("type")!.Value);
         Assert.AreEqual("MIT", license.Value);
         Assert.AreEqual("README.md", metadata.Element(ns + "readme")!.Value);
+        var dependencies = metadata.Descendants(ns + "dependency").ToDictionary(d => d.Attribute("id")!.Value, d => d.Attribute("version")!.Value);
+        Assert.AreEqual("[5.0.1]", dependencies["Microsoft.ML"], "the saving route is built against ML.NET 5.0.1: the package pins it");
+        Assert.AreEqual("[5.0.1]", dependencies["Microsoft.ML.ImageAnalytics"]);
+        Assert.IsTrue(dependencies.ContainsKey("TorchSharp"), string.Join(", ", dependencies.Keys));
+        Assert.IsFalse(dependencies.ContainsKey("Publicizer"), string.Join(", ", dependencies.Keys));
     }
 
     [TestMethod]
@@ -69,19 +108,26 @@ public class PackageConsumerTests
     }
 
     [TestMethod]
-    public void A_new_console_app_restores_the_package_and_dotnet_run_trains_scores_saves_and_reloads()
+    public void A_new_console_app_runs_the_readme_snippet_and_a_second_process_loads_the_same_scores()
     {
         var app = RequireApp();
-        var run = Dotnet(app, "run", "--disable-build-servers", "--", Path.Combine(app, "scorer.zip"));
+        var run = Dotnet(app, "run", "--disable-build-servers", "--", "train", Photos.Value);
         Assert.AreEqual(0, run.ExitCode, run.ToString());
-        AssertScoredAndReloaded(run);
+        var scores = Scores(run);
+        var auc = double.Parse(Lines(run, "auc: ").Single()["auc: ".Length..], CultureInfo.InvariantCulture);
+        Assert.IsTrue(auc is >= 0 and <= 1, run.ToString());
+        Assert.IsTrue(File.Exists(Path.Combine(Photos.Value, "scorer.zip")), run.ToString());
         // RID-less build: NuGet copies runtimes/linux-x64/native/ into bin and the loader looks there.
         StringAssert.StartsWith(LoadedTorchSharp(run), Path.Combine(app, "bin") + Path.DirectorySeparatorChar, run.ToString());
-        StringAssert.EndsWith(LoadedTorchSharp(run), Path.Combine("runtimes", "linux-x64", "native", TorchSharpFile), run.ToString());
+
+        var load = Dotnet(app, "run", "--no-build", "--disable-build-servers", "--", "load", Photos.Value);
+        Assert.AreEqual(0, load.ExitCode, load.ToString());
+        CollectionAssert.AreEqual(scores, Scores(load), "a fresh process loading scorer.zip gives the same scores:\n" + load);
+        CollectionAssert.AreEqual(new[] { "loaded: PixelCnnDensityTransformer" }, Lines(load, "loaded: ").ToArray(), load.ToString());
     }
 
     [TestMethod]
-    public void A_linux_x64_publish_puts_the_native_shim_next_to_the_app_and_runs_from_there()
+    public void A_linux_x64_publish_runs_from_its_folder()
     {
         var app = RequireApp();
         var output = Path.Combine(WorkRoot.Value, "publish");
@@ -89,21 +135,33 @@ public class PackageConsumerTests
         var publish = Dotnet(app, "publish", "--disable-build-servers", "-c", "Release", "-r", "linux-x64", "--self-contained", "false",
             "-p:UseAppHost=false", "-o", output);
         Assert.AreEqual(0, publish.ExitCode, publish.ToString());
-        Assert.IsTrue(File.Exists(Path.Combine(output, NativeFile)), publish.ToString());
+        Assert.IsTrue(File.Exists(Path.Combine(output, "libSkiaSharp.so")), publish.ToString());
 
-        var run = Dotnet(WorkRoot.Value, Path.Combine(output, "App.dll"), Path.Combine(WorkRoot.Value, "published-scorer.zip"));
+        var photos = Path.Combine(WorkRoot.Value, "published-photos");
+        CopyFolder(Photos.Value, photos);
+        var run = Dotnet(WorkRoot.Value, Path.Combine(output, "App.dll"), "train", photos);
         Assert.AreEqual(0, run.ExitCode, run.ToString());
-        AssertScoredAndReloaded(run);
+        Assert.AreEqual(TestRows, Scores(run).Length, run.ToString());
         Assert.AreEqual(Path.Combine(output, TorchSharpFile), LoadedTorchSharp(run), run.ToString());
     }
 
-    private static void AssertScoredAndReloaded(CliResult run)
+    private static float[] Scores(CliResult run)
     {
-        var scores = Lines(run, "score ").Select(l => float.Parse(l[(l.IndexOf(':') + 1)..], CultureInfo.InvariantCulture)).ToList();
-        Assert.AreEqual(Rows, scores.Count, run.ToString());
-        // Bits per dimension of 8-bit pixels: positive, and near 8 for a model trained two steps.
+        var scores = Lines(run, "score ").Select(l => float.Parse(l[(l.IndexOf(':') + 1)..], CultureInfo.InvariantCulture)).ToArray();
+        Assert.AreEqual(TestRows, scores.Length, run.ToString());
+        // Bits per dimension of 8-bit pixels: positive, and below 8 for any trained model.
         Assert.IsTrue(scores.All(s => float.IsFinite(s) && s > 0 && s < 16), run.ToString());
-        CollectionAssert.AreEqual(new[] { "reloaded scores equal: True" }, Lines(run, "reloaded ").ToArray(), run.ToString());
+        return scores;
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var f in Directory.EnumerateFiles(from, "*.png", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(f, target);
+        }
     }
 
     private static string LoadedTorchSharp(CliResult run) =>
@@ -142,7 +200,7 @@ public class PackageConsumerTests
     private static PackedFeed PackIntoFeed()
     {
         var configuration = typeof(PackageConsumerTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var v = typeof(MLContext).Assembly.GetName().Version!;
+        var v = typeof(PixelCnn.ML.Components.PixelCnnTransformerBase).Assembly.GetName().Version!;
         var version = $"{v.Major}.{v.Minor}.{v.Build}-packagetest";
         var folder = Path.Combine(WorkRoot.Value, "feed");
         var pack = Dotnet(RepoPaths.Root, "pack", RepoPaths.Get("src", "PixelCnn.ML", "PixelCnn.ML.csproj"), "--no-build",
@@ -202,7 +260,7 @@ public class PackageConsumerTests
               </PropertyGroup>
             </Project>
             """);
-        File.WriteAllText(Path.Combine(app, "Program.cs"), ConsumerProgram);
+        File.WriteAllText(Path.Combine(app, "Program.cs"), ConsumerProgram.Replace("//SNIPPET\n", ReadmeSnippet()));
         var add = Dotnet(app, "add", "package", "PixelCnn.ML", "--version", feed.Version);
         Assert.AreEqual(0, add.ExitCode, add.ToString());
         var addTorch = Dotnet(app, "add", "package", "TorchSharp-cpu", "--version", "0.107.0");
@@ -214,54 +272,50 @@ public class PackageConsumerTests
     }
 
     /// <summary>
-    /// The consumer's Program.cs: what a new user writes after reading the package README. The last
-    /// line reports where the process mapped TorchSharp's native library from (/proc/self/maps), so the
-    /// test can tell the restored packages were the ones loaded.
+    /// The consumer's Program.cs: the README snippet (inserted at //SNIPPET) with what it needs around it, in the
+    /// folder given. "train" runs the snippet and prints the scores; "load", in a second process, loads the saved zip
+    /// with ML.NET's Model.Load and prints its scores. The last line reports where the process mapped TorchSharp's
+    /// native library from (/proc/self/maps), so the test can tell the restored packages were the ones loaded.
     /// </summary>
     private const string ConsumerProgram = """
         using System.Globalization;
+        using Microsoft.ML;
         using PixelCnn.ML;
         using PixelCnn.ML.Components;
-        using PixelCnn.ML.Data;
-        using PixelCnn.ML.Models;
 
-        var random = new Random(1);
-        var images = Enumerable.Range(0, 16).Select(_ => new Image
+        Directory.SetCurrentDirectory(args[1]);
+        int epochs = 1;
+        var test = new MLContext().Data.LoadFromEnumerable(
+            Directory.GetFiles("photos/test/ok").Order().Select(f => new TestImage { ImagePath = Path.GetFullPath(f), Label = 0 })
+                .Concat(Directory.GetFiles("photos/test/anomaly").Order().Select(f => new TestImage { ImagePath = Path.GetFullPath(f), Label = 1 })).ToList());
+        if (args[0] == "load")
         {
-            // Horizontal bars of a random brightness with a little noise.
-            Pixels = Enumerable.Range(0, 64).Select(i => (float)((i / 8) % 2 == 0 ? 200 + random.Next(3) : random.Next(3))).ToArray(),
-        }).ToList();
-
-        var ml = new MLContext(seed: 1);
-        var data = ml.Data.LoadFromEnumerable(images);
-        var trainer = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
-        {
-            FeatureColumnName = "Pixels",
-            Model = new PixelCnnConfig { Layers = 2, HiddenChannels = 8, OutputHiddenChannels = 16 },
-            Training = { BatchSize = 8, MaxSteps = 2 },
-        });
-
-        var path = args[0];
-        float[] scores;
-        using (var model = trainer.Fit(data))
-        {
-            scores = model.Transform(data).GetColumn<float>("Score").ToArray();
-            ml.Model.Save(model, data.Schema, path);
+            var context = new MLContext();
+            var loaded = context.Model.Load("scorer.zip", out _);
+            Print(loaded.Transform(test));
+            Console.WriteLine($"loaded: {((IEnumerable<ITransformer>)loaded).Last().GetType().Name}");
+            (loaded as IDisposable)?.Dispose();
         }
-        var loaded = ml.Model.Load(path, out var schema);
-        var reloaded = loaded.Transform(data).GetColumn<float>("Score").ToArray();
-        (loaded as IDisposable)?.Dispose();
-
-        for (int i = 0; i < scores.Length; i++)
-            Console.WriteLine($"score {i}: {scores[i].ToString("R", CultureInfo.InvariantCulture)}");
-        Console.WriteLine($"reloaded scores equal: {scores.SequenceEqual(reloaded)}");
+        else
+        {
+        //SNIPPET
+            Print(scored);
+            Console.WriteLine($"auc: {metrics.AreaUnderRocCurve.ToString("R", CultureInfo.InvariantCulture)}");
+        }
         var native = File.ReadLines("/proc/self/maps").Where(l => l.EndsWith("/libLibTorchSharp.so"))
             .Select(l => l[l.IndexOf('/')..]).Distinct();
         Console.WriteLine($"torchsharp library: {string.Join(", ", native)}");
 
-        public sealed class Image
+        static void Print(IDataView scored)
         {
-            [VectorType(1, 8, 8)] public float[] Pixels = [];
+            var scores = scored.GetColumn<float>("Score").ToArray();
+            for (int i = 0; i < scores.Length; i++) Console.WriteLine($"score {i}: {scores[i].ToString("R", CultureInfo.InvariantCulture)}");
+        }
+
+        public sealed class TestImage
+        {
+            public string ImagePath = "";
+            public float Label;
         }
         """;
 }

@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using PixelCnn.ML.Data;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Scoring;

@@ -36,13 +36,13 @@ public sealed class IdxDataset
     /// <summary>One class index per image.</summary>
     public byte[] Labels { get; }
 
-    /// <summary>Image <paramref name="index"/> as a gray <see cref="MLImage"/> (a copy).</summary>
-    public MLImage GetImage(int index)
+    /// <summary>The pixels of image <paramref name="index"/>: Rows x Columns bytes, row-major.</summary>
+    public ReadOnlyMemory<byte> GetPixels(int index)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
         int size = Rows * Columns;
-        return new MLImage(Columns, Rows, 1, Images.AsSpan(index * size, size));
+        return Images.AsMemory(index * size, size);
     }
 
     /// <summary>Loads an images file and a labels file (each plain or gzip) and checks that their

@@ -1,0 +1,172 @@
+// How a PixelCNN component is written into ML.NET's model zip by mlContext.Model.Save and read back by
+// mlContext.Model.Load. Inside the component's folder of the zip:
+//   Model.key           ML.NET's header: model signature, version, loader signature, our assembly's name
+//   options.json        the component's settings (columns, image shape, threshold, sampling settings)
+//   config.json         the PixelCNN's configuration (the same file as in a standalone model file)
+//   weights.safetensors the network's state dict, loadable in PyTorch
+// ML.NET finds the loader through [assembly: LoadableClass] and the assembly named in the header.
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.ML;
+using Microsoft.ML.Runtime;
+using PixelCnn.ML.Data;
+using PixelCnn.ML.Scoring;
+
+namespace PixelCnn.ML.Components;
+
+internal static class ComponentSaving
+{
+    public const string OptionsEntry = "options.json";
+
+    /// <summary>What identifies a saved component: an 8-character model signature, its loader name and format version.</summary>
+    public sealed record Info(string ModelSignature, string LoaderSignature, uint Version = 0x00010001)
+    {
+        public VersionInfo ToVersionInfo() => new(modelSignature: ModelSignature, verWrittenCur: Version, verReadableCur: Version, verWeCanReadBack: Version,
+                                                     loaderSignature: LoaderSignature, loaderAssemblyName: typeof(Info).Assembly.FullName);
+    }
+
+    public static void Save(ModelSaveContext ctx, Info info, JsonObject options, PixelCnnModel? model)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        if (!ctx.InRepository) throw new NotSupportedException("PixelCNN components are saved into a model zip (mlContext.Model.Save), not into a bare stream.");
+        ctx.CheckAtModel();
+        ctx.SetVersionInfo(info.ToVersionInfo());
+        ctx.Writer.Write(1); // layout of this folder: options.json + model entries
+        ctx.SaveTextStream(OptionsEntry, w => w.Write(options.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
+        model?.WriteEntries(name => new EntryStream(ctx, name));
+    }
+
+    /// <summary>Reads a component's options and model, on the device the loading MLContext asks for.</summary>
+    public static (SavedOptions Options, PixelCnnModel Model) Load(IHostEnvironment env, ModelLoadContext ctx, Info info)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        var options = LoadOptions(ctx, info);
+        var device = MlNetAccess.Device(env, null, null);
+        try
+        {
+            var model = PixelCnnModel.ReadEntries(name =>
+            {
+                MemoryStream? copy = null;
+                ctx.TryLoadBinaryStream(name, r =>
+                {
+                    copy = new MemoryStream();
+                    r.BaseStream.CopyTo(copy);
+                    copy.Position = 0;
+                });
+                return copy;
+            }, device);
+            return (options, model);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Error(info, e.Message, e);
+        }
+    }
+
+    /// <summary>Reads a component's options.json.</summary>
+    public static SavedOptions LoadOptions(ModelLoadContext ctx, Info info)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        ctx.CheckAtModel(info.ToVersionInfo());
+        int layout = ctx.Reader.ReadInt32();
+        if (layout != 1) throw Error(info, $"unknown layout {layout}");
+        string? json = null;
+        if (!ctx.TryLoadTextStream(OptionsEntry, r => json = r.ReadToEnd()) || json is null) throw Error(info, $"the entry {OptionsEntry} is missing");
+        JsonObject options;
+        try
+        {
+            options = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+                      ?? throw Error(info, $"{OptionsEntry} is not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw Error(info, $"{OptionsEntry} is not valid JSON: {e.Message}", e);
+        }
+        return new SavedOptions(options, info);
+    }
+
+    public static InvalidDataException Error(Info info, string message, Exception? inner = null) =>
+        new($"The saved {info.LoaderSignature} component is not valid: {message}", inner);
+
+    /// <summary>A write-only stream that becomes a binary entry of the component's folder when disposed.</summary>
+    private sealed class EntryStream(ModelSaveContext ctx, string name) : MemoryStream
+    {
+        private bool _saved;
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && !_saved)
+            {
+                _saved = true;
+                var bytes = ToArray();
+                ctx.SaveBinaryStream(name, w => w.Write(bytes));
+            }
+            base.Dispose(disposing);
+        }
+    }
+}
+
+/// <summary>A saved component's options.json, with errors that name the option.</summary>
+internal sealed class SavedOptions(JsonObject json, ComponentSaving.Info info)
+{
+    public JsonObject Json { get; } = json;
+
+    public InvalidDataException Error(string message, Exception? inner = null) => ComponentSaving.Error(info, message, inner);
+
+    private T Get<T>(string key)
+    {
+        try
+        {
+            return Json[key] is { } node ? node.GetValue<T>() : throw Error($"option '{key}' is missing");
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            throw Error($"option '{key}' is not a {typeof(T).Name}", e);
+        }
+    }
+
+    public string GetString(string key) => Get<string>(key) is { Length: > 0 } s ? s : throw Error($"option '{key}' is empty");
+    public int GetInt32(string key) => Get<int>(key);
+    public double GetDouble(string key) => Get<double>(key);
+    public bool GetBoolean(string key) => Get<bool>(key);
+    public double? GetNullableDouble(string key) => Json[key] is null ? null : GetDouble(key);
+    public string? GetNullableString(string key) => Json[key] is null ? null : GetString(key);
+
+    public ulong GetUInt64(string key) =>
+        ulong.TryParse(GetString(key), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v)
+            ? v : throw Error($"option '{key}' is not a whole number");
+
+    /// <summary>Reads the <c>shape</c> option [C, H, W].</summary>
+    public ImageShape GetShape()
+    {
+        var a = Json["shape"] as JsonArray ?? throw Error("option 'shape' is missing");
+        if (a.Count != 3) throw Error("option 'shape' must be [C, H, W]");
+        try
+        {
+            return new ImageShape(a[0]!.GetValue<int>(), a[1]!.GetValue<int>(), a[2]!.GetValue<int>());
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
+        {
+            throw Error("option 'shape' must be three whole numbers", e);
+        }
+    }
+
+    /// <summary>An output column name from the <c>outputColumns</c> object.</summary>
+    public string GetOutputColumn(string key) =>
+        (Json["outputColumns"] as JsonObject)?[key]?.GetValue<string>() is { Length: > 0 } v ? v : throw Error($"outputColumns.{key} is missing");
+
+    /// <summary>Checks a loaded model against the component's image shape; disposes it and throws when they differ.</summary>
+    public void CheckModelShape(PixelCnnModel model, ImageShape shape)
+    {
+        var c = model.Config;
+        if (c.Channels == shape.Channels && c.Height == shape.Height && c.Width == shape.Width) return;
+        model.Dispose();
+        throw Error($"the model is for {c.Channels}x{c.Height}x{c.Width} images but the component says {shape}");
+    }
+}
+
+internal static class JsonOptionsExtensions
+{
+    public static JsonArray ToJson(this ImageShape s) => new(s.Channels, s.Height, s.Width);
+}

@@ -1,0 +1,107 @@
+// What every fitted PixelCNN component shares: it owns a PixelCnnModel (native memory, freed on Dispose), serialises
+// native work on it with a lock, maps input rows in batches (BatchedDataView) and one at a time for PredictionEngine
+// (BatchedRowMapper), and saves through mlContext.Model.Save as component options + the model's config.json and
+// weights.safetensors (ComponentSaving; docs/mlnet-saving.md).
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using PixelCnn.ML.Scoring;
+
+namespace PixelCnn.ML.Components;
+
+/// <summary>The base of the fitted PixelCNN transformers: batching, PredictionEngine support, saving and disposal.</summary>
+public abstract class PixelCnnTransformerBase : ITransformer, IDisposable
+{
+    private readonly PixelCnnTransformerBase? _owner;
+    private bool _disposed;
+
+    private protected PixelCnnTransformerBase(PixelCnnModel model)
+    {
+        Model = model;
+        Gate = new object();
+    }
+
+    /// <summary>A view sharing <paramref name="owner"/>'s model (valid while the owner is; disposing it frees nothing).</summary>
+    private protected PixelCnnTransformerBase(PixelCnnTransformerBase owner)
+    {
+        _owner = owner._owner ?? owner;
+        Model = _owner.Model;
+        Gate = _owner.Gate;
+    }
+
+    /// <summary>The trained PixelCNN (owned by this transformer unless it is a view of another).</summary>
+    public PixelCnnModel Model { get; }
+
+    /// <summary>Serialises native work on <see cref="Model"/> across cursors and threads.</summary>
+    private protected object Gate { get; }
+
+    private protected bool Disposed => _disposed || (_owner?._disposed ?? false);
+
+    /// <summary>True: the transformer maps rows one at a time too, so it works in a <c>PredictionEngine</c>.</summary>
+    public bool IsRowToRowMapper => true;
+
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        ObjectDisposedException.ThrowIf(Disposed, this);
+        return new BatchedRowMapper(inputSchema, CreateMapper(inputSchema));
+    }
+
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        return BatchedDataView.AppendColumns(inputSchema, CreateMapper(inputSchema).OutputColumns);
+    }
+
+    /// <summary>Adds this component's columns to <paramref name="input"/>, lazily; rows are computed a batch at a time.</summary>
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ObjectDisposedException.ThrowIf(Disposed, this);
+        return new BatchedDataView(input, CreateMapper(input.Schema), BatchSize);
+    }
+
+    /// <summary>
+    /// The sampling seed of the batch of rows starting at <paramref name="firstPosition"/>: generated images depend on
+    /// the component's seed and where their batch starts, so the same rows, seed and batch size give the same images.
+    /// </summary>
+    public static ulong BatchSeed(ulong seed, long firstPosition) => unchecked(seed * 0x9E3779B97F4A7C15UL + (ulong)firstPosition);
+
+    /// <summary>Rows mapped per call of the mapper.</summary>
+    private protected abstract int BatchSize { get; }
+
+    /// <summary>Checks the input schema (errors name the column and the types) and returns the batch mapper.</summary>
+    private protected abstract IBatchMapper CreateMapper(DataViewSchema inputSchema);
+
+    /// <summary>Runs <paramref name="work"/> on the model under the lock, failing if this transformer was disposed.</summary>
+    private protected T WithModel<T>(Func<PixelCnnModel, T> work)
+    {
+        lock (Gate)
+        {
+            ObjectDisposedException.ThrowIf(Disposed, this);
+            return work(Model);
+        }
+    }
+
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        ObjectDisposedException.ThrowIf(Disposed, this);
+        lock (Gate) ComponentSaving.Save(ctx, SaveInfo, SaveOptions(), Model);
+    }
+
+    /// <summary>The version and loader signature written with the component.</summary>
+    private protected abstract ComponentSaving.Info SaveInfo { get; }
+
+    /// <summary>This component's settings, saved as options.json.</summary>
+    private protected abstract System.Text.Json.Nodes.JsonObject SaveOptions();
+
+    public void Dispose()
+    {
+        lock (Gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            if (_owner is null) Model.Dispose();
+        }
+        GC.SuppressFinalize(this);
+    }
+}

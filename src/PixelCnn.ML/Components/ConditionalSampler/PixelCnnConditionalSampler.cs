@@ -1,0 +1,225 @@
+// The conditional sampler: ml.Transforms.PixelCnnConditionalSampler(...). Fit trains a PixelCNN
+// conditioned on a label (one-hot) or an embedding column; the transformer turns each input row's
+// conditioning value into a generated image (Image column, plus the CHW pixel vector that
+// ConvertToImage and the scorers read). Sampling uses the cached decoder in batches; a batch's
+// randomness comes from SamplingSeed and the batch's first row position, so the same rows, seed and
+// batch size give the same images.
+//
+// Saved by mlContext.Model.Save under loader signature "PixelCnnCondSampler" (ComponentSaving), options.json:
+//   { "condition": {name, kind, size}, "shape": [C, H, W], "temperature", "samplingSeed", "batchSize",
+//     "outputColumns": {image, pixels} }
+using System.Text.Json.Nodes;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
+using PixelCnn.ML.Components;
+using PixelCnn.ML.Data;
+using PixelCnn.ML.Models;
+using Microsoft.ML.Runtime;
+using PixelCnn.ML.Sampling;
+using PixelCnn.ML.Scoring;
+using TorchSharp;
+using static TorchSharp.torch;
+
+[assembly: LoadableClass(typeof(PixelCnnConditionalSamplerTransformer), null, typeof(SignatureLoadModel), "PixelCNN conditional sampler",
+                         PixelCnnConditionalSamplerTransformer.LoaderSignature)]
+
+namespace PixelCnn.ML.Components;
+
+/// <summary>
+/// Trains a conditional PixelCNN and generates images for given labels or embeddings; create it with
+/// <c>ml.Transforms.PixelCnnConditionalSampler(...)</c>.
+/// </summary>
+/// <remarks>
+/// | Characteristic | |
+/// |---|---|
+/// | Needs training | yes |
+/// | Input columns (Fit) | Vector&lt;Single, C, H, W&gt; pixels 0..255 and a condition: key, integer class index, or Vector&lt;Single&gt; embedding |
+/// | Input columns (Transform) | the condition column only |
+/// | Output columns | GeneratedImage (Image&lt;H, W&gt;), GeneratedPixels (Vector&lt;Single, C, H, W&gt;, 0..255) |
+/// | Native dependency | libtorch through TorchSharp (TorchSharp-cpu or TorchSharp-cuda-*) |
+/// | Saved with ml.Model.Save | yes |
+/// </remarks>
+public sealed class PixelCnnConditionalSamplerEstimator : IEstimator<PixelCnnConditionalSamplerTransformer>
+{
+    public sealed class Options : PixelCnnTrainingOptionsBase
+    {
+        /// <summary>The condition: a key, an integer class index (one-hot of <see cref="ClassCount"/>) or an embedding vector.</summary>
+        public string ConditionColumnName = "Label";
+        public int? ClassCount;
+        /// <summary>Sampling temperature (1 = the model; smaller sharpens; 0 = most likely values).</summary>
+        public double Temperature = 1.0;
+        /// <summary>Seed of the draws (combined with each batch's first row position).</summary>
+        public ulong SamplingSeed = 1;
+        /// <summary>Images generated per decoder call.</summary>
+        public int SamplingBatchSize = 64;
+        public string OutputImageColumnName = "GeneratedImage", OutputPixelsColumnName = "GeneratedPixels";
+    }
+
+    private readonly IHostEnvironment _env;
+    private readonly Options _o;
+
+    internal PixelCnnConditionalSamplerEstimator(IHostEnvironment env, Options options)
+    {
+        _env = env;
+        _o = options ?? throw new ArgumentNullException(nameof(options));
+        _o.Validate();
+        if (string.IsNullOrEmpty(_o.ConditionColumnName)) throw new ArgumentException("ConditionColumnName must be set", nameof(options));
+        if (_o.SamplingBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), _o.SamplingBatchSize, "SamplingBatchSize must be >= 1");
+        new SamplingOptions { Temperature = _o.Temperature }.Validate();
+    }
+
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        PixelColumns.CheckShape(inputSchema, _o.FeatureColumnName);
+        PixelColumns.CheckConditionShape(inputSchema, _o.ConditionColumnName);
+        return MlNetAccess.With(inputSchema,
+            MlNetAccess.Column(_o.OutputImageColumnName, SchemaShape.Column.VectorKind.Scalar, new ImageDataViewType()),
+            MlNetAccess.Column(_o.OutputPixelsColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single));
+    }
+
+    public PixelCnnConditionalSamplerTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        GetOutputSchema(SchemaShape.Create(input.Schema));
+        using var ch = _env.Start("PixelCnnConditionalSampler");
+        var data = PixelCnnFitting.Prepare(_env, input, _o, _o.ConditionColumnName, _o.ClassCount, (cfg, cond) => cfg with
+        {
+            Conditioning = cfg.Conditioning == ConditioningKind.None ? ConditioningKind.Global : cfg.Conditioning,
+            ConditionSize = cond!.Size,
+            EmbeddingSize = 0,
+        }, ch);
+        var model = PixelCnnFitting.Train(data, _o, ch).Model;
+        return new PixelCnnConditionalSamplerTransformer(model, new PixelCnnConditionalSamplerTransformer.Settings(
+            data.Condition!, data.Shape, _o.Temperature, _o.SamplingSeed, _o.SamplingBatchSize, _o.OutputImageColumnName, _o.OutputPixelsColumnName));
+    }
+}
+
+/// <summary>The fitted conditional sampler; see <see cref="PixelCnnConditionalSamplerEstimator"/>.</summary>
+public sealed class PixelCnnConditionalSamplerTransformer : PixelCnnTransformerBase
+{
+    internal const string LoaderSignature = "PixelCnnCondSampler"; // ML.NET allows at most 24 characters
+    private static readonly ComponentSaving.Info Saved = new("PXCNNSMP", LoaderSignature);
+
+    internal sealed record Settings(ConditionColumn Condition, ImageShape Shape, double Temperature, ulong SamplingSeed, int BatchSize,
+                                    string ImageColumn, string PixelsColumn);
+
+    private readonly Settings _s;
+
+    internal PixelCnnConditionalSamplerTransformer(PixelCnnModel model, Settings settings) : base(model) => _s = settings;
+
+    private PixelCnnConditionalSamplerTransformer(PixelCnnConditionalSamplerTransformer owner, Settings settings) : base(owner) => _s = settings;
+
+    public ConditionColumn Condition => _s.Condition;
+    public ImageShape ImageShape => _s.Shape;
+    public double Temperature => _s.Temperature;
+    public ulong SamplingSeed => _s.SamplingSeed;
+
+    /// <summary>A view with another temperature and seed, sharing this transformer's model (valid while this one is).</summary>
+    public PixelCnnConditionalSamplerTransformer WithSampling(double temperature, ulong seed)
+    {
+        new SamplingOptions { Temperature = temperature }.Validate();
+        return new(this, _s with { Temperature = temperature, SamplingSeed = seed });
+    }
+
+    /// <summary>
+    /// Generates <paramref name="count"/> images for one condition: a class index 0..K-1 for label models, or an
+    /// embedding of the model's size. Returns the images in order.
+    /// </summary>
+    public IReadOnlyList<MLImage> Generate(int count, int? classIndex = null, float[]? embedding = null, ulong? seed = null,
+                                           double? temperature = null, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), count, "count must be > 0");
+        var h = new float[count * _s.Condition.Size];
+        for (int i = 0; i < count; i++)
+        {
+            if (_s.Condition.Kind == ConditionKind.Vector)
+            {
+                if (embedding is null || embedding.Length != _s.Condition.Size)
+                    throw new ArgumentException($"this sampler is conditioned on embeddings of {_s.Condition.Size} values; pass one as {nameof(embedding)}");
+                embedding.CopyTo(h, i * _s.Condition.Size);
+            }
+            else
+            {
+                if (classIndex is not { } k || !OneHot.TryWrite(h.AsSpan(i * _s.Condition.Size, _s.Condition.Size), k))
+                    throw new ArgumentOutOfRangeException(nameof(classIndex), classIndex, $"this sampler is conditioned on {_s.Condition.Size} classes; pass a class index 0..{_s.Condition.Size - 1}");
+            }
+        }
+        var bytes = Sample(h, count, seed ?? _s.SamplingSeed, temperature ?? _s.Temperature, progress, cancellationToken);
+        return Enumerable.Range(0, count).Select(i => ImageConversions.ToImage(bytes, i, _s.Shape)).ToList();
+    }
+
+    private byte[] Sample(float[] h, int count, ulong seed, double temperature, IProgress<int>? progress, CancellationToken ct) =>
+        WithModel(m =>
+        {
+            using var scope = NewDisposeScope();
+            var cond = tensor(h, [count, _s.Condition.Size], device: m.Device);
+            return PixelCnnSampler.SampleBytes(m, count, cond, new SamplingOptions { Seed = seed, Temperature = temperature }, progress, ct);
+        });
+
+    private protected override int BatchSize => _s.BatchSize;
+
+    private protected override IBatchMapper CreateMapper(DataViewSchema inputSchema)
+    {
+        PixelColumns.CheckCondition(inputSchema, _s.Condition);
+        return new Mapper(this);
+    }
+
+    private protected override ComponentSaving.Info SaveInfo => Saved;
+
+    private protected override JsonObject SaveOptions()
+    {
+        var o = new JsonObject();
+        o["condition"] = _s.Condition.ToJson();
+        o["shape"] = new JsonArray(_s.Shape.Channels, _s.Shape.Height, _s.Shape.Width);
+        o["temperature"] = _s.Temperature;
+        o["samplingSeed"] = _s.SamplingSeed.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        o["batchSize"] = _s.BatchSize;
+        o["outputColumns"] = new JsonObject { ["image"] = _s.ImageColumn, ["pixels"] = _s.PixelsColumn };
+        return o;
+    }
+
+    // Called by ML.NET's model loader ([LoadableClass] above).
+    private static PixelCnnConditionalSamplerTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
+    {
+        var (o, model) = ComponentSaving.Load(env, ctx, Saved);
+        try
+        {
+            var condition = ConditionColumn.FromJson(o.Json["condition"], o) ?? throw o.Error("option 'condition' is missing");
+            var settings = new Settings(condition, o.GetShape(), o.GetDouble("temperature"), o.GetUInt64("samplingSeed"), o.GetInt32("batchSize"),
+                                        o.GetOutputColumn("image"), o.GetOutputColumn("pixels"));
+            o.CheckModelShape(model, settings.Shape);
+            if (model.Config.ConditionSize != condition.Size)
+                throw o.Error($"the model is conditioned on {model.Config.ConditionSize} values but the component's condition has {condition.Size}");
+            return new PixelCnnConditionalSamplerTransformer(model, settings);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private sealed class Mapper(PixelCnnConditionalSamplerTransformer t) : IBatchMapper
+    {
+        public IReadOnlyList<DataViewSchema.DetachedColumn> OutputColumns { get; } =
+        [
+            new(t._s.ImageColumn, new ImageDataViewType(t._s.Shape.Height, t._s.Shape.Width)),
+            new(t._s.PixelsColumn, new VectorDataViewType(NumberDataViewType.Single, t._s.Shape.Channels, t._s.Shape.Height, t._s.Shape.Width)),
+        ];
+
+        public IReadOnlyList<string> InputColumnNames { get; } = [t._s.Condition.Name];
+
+        public void MapBatch(BatchMapperInput input, BatchMapperOutput output)
+        {
+            var s = t._s;
+            int n = input.Count;
+            var h = new float[n * s.Condition.Size];
+            PixelColumns.ConditionBatch(input, s.Condition, h, input.FirstPosition);
+            // The batch's draws depend on the seed and where the batch starts, not on other batches.
+            var bytes = t.Sample(h, n, BatchSeed(s.SamplingSeed, input.FirstPosition), s.Temperature, null, default);
+            ImageConversions.WriteImages(output, bytes, n, s.Shape, s.ImageColumn, s.PixelsColumn);
+        }
+    }
+}
