@@ -1,5 +1,5 @@
 // The layers of the library point one way (docs/architecture.md): the engine start-up ← models ←
-// training, scoring, sampling and persistence ← the ML.NET-style surface ← the CLI. This reads the
+// training, scoring, sampling and persistence ← the ML.NET components ← the CLI. This reads the
 // compiled assembly (Mono.Cecil) and fails on any reference that points the wrong way, from a
 // signature or from a method body, so a stray `using` cannot creep back in.
 using Mono.Cecil;
@@ -25,7 +25,32 @@ public class LayeringTests
         ("Sampling", [$"{Root}.Sampling", $"{Root}.Scoring", $"{Root}.Models", $"{Root}.Engine"], []),
         ("Serialization", [$"{Root}.Serialization", $"{Root}.IO"], []),
         ("Diagnostics", [$"{Root}.Diagnostics", $"{Root}.Models", $"{Root}.Engine"], []),
+        ("Data", [$"{Root}.Data", $"{Root}.Models", $"{Root}.Engine", $"{Root}.IO"], []),
+        ("Data.Images", [$"{Root}.Data.Images"], []),
+        ("Pictures", [$"{Root}.Pictures", $"{Root}.Data", $"{Root}.IO"], []),
+        ("Evaluation", [$"{Root}.Evaluation"], []),
     ];
+
+    /// <summary>Layers below the ML.NET components: pure TorchSharp and .NET, no Microsoft.ML type (BRIEF §3).</summary>
+    private static readonly string[] BelowMlNet = ["Engine", "Models", "Training", "Scoring", "Sampling", "Serialization", "Diagnostics", "Evaluation"];
+
+    [TestMethod]
+    public void The_layers_below_the_components_use_no_mlnet_type()
+    {
+        using var assembly = AssemblyDefinition.ReadAssembly(typeof(PixelCnnConfig).Assembly.Location);
+        var problems = new SortedSet<string>(StringComparer.Ordinal);
+        int checkedTypes = 0;
+        foreach (var type in assembly.MainModule.Types.SelectMany(AllNested))
+        {
+            if (!BelowMlNet.Any(l => OuterNamespace(type) == $"{Root}.{l}")) continue;
+            checkedTypes++;
+            foreach (var used in References(type))
+                if (used.Scope is AssemblyNameReference a && a.Name.StartsWith("Microsoft.ML", StringComparison.Ordinal))
+                    problems.Add($"{OuterName(type)} uses {used.FullName} ({a.Name})");
+        }
+        Assert.IsTrue(checkedTypes > 20, $"only {checkedTypes} types checked");
+        Assert.AreEqual(0, problems.Count, "ML.NET below the components:\n" + string.Join("\n", problems));
+    }
 
     [TestMethod]
     public void No_layer_references_a_layer_above_it()

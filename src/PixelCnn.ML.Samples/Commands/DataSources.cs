@@ -15,6 +15,14 @@ internal static class DataSources
 {
     public const string Help = "fashion-mnist[:train|test], idx:IMAGES,LABELS, or a folder of PNG/JPEG images (sub-folders = labels)";
 
+    /// <summary>Fashion-MNIST or IDX files as the data catalog's rows (Pixels, Label, LabelIndex).</summary>
+    public static IDataView OpenTable(MLContext ml, string spec, int? take = null)
+    {
+        if (spec.StartsWith("fashion-mnist", StringComparison.OrdinalIgnoreCase) || spec.StartsWith("idx:", StringComparison.OrdinalIgnoreCase))
+            return Open(ml, spec, take, 0, grayscale: true).Rows;
+        throw new ArgumentException($"--data {spec}: expected {Help}");
+    }
+
     public static DataSource Open(MLContext ml, string spec, int? take, int imageSize, bool grayscale, FashionMnistSplit defaultSplit = FashionMnistSplit.Train)
     {
         if (spec.StartsWith("fashion-mnist", StringComparison.OrdinalIgnoreCase))

@@ -38,7 +38,7 @@ internal static class AutoencoderExperiment
 
     public static Command Create()
     {
-        var experiment = new Command("experiment", "Reproduce experiments of the Gated PixelCNN paper on Fashion-MNIST.");
+        var experiment = new Command("experiment", "Experiments: the Gated PixelCNN paper's autoencoder comparison on Fashion-MNIST; image-loading fuzz figures.");
         var cmd = new Command("autoencoder",
             "Compare PixelCNN autoencoders (m = each --sizes) with an unconditional PixelCNN (test bits/dim of x given h) and an MSE autoencoder " +
             "(pictures of reconstructions). Writes results.json and reconstructions-m<M>.png into --out-dir.")
@@ -47,6 +47,7 @@ internal static class AutoencoderExperiment
         };
         cmd.SetAction(Run);
         experiment.Subcommands.Add(cmd);
+        experiment.Subcommands.Add(ImageFuzz.CreateCommand());
         return experiment;
     }
 

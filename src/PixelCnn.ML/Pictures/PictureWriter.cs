@@ -36,7 +36,8 @@ public static class PictureWriter
         if (rowLabels is not null && rowLabels.Count < rows) throw new ArgumentException($"{rows} rows but {rowLabels.Count} row labels", nameof(rowLabels));
         int cellW = first.Width * upscale, cellH = first.Height * upscale;
 
-        using var text = new SKPaint { Color = SKColors.White, IsAntialias = true, TextSize = FontSize, Typeface = SKTypeface.Default };
+        using var typeface = SKTypeface.FromFamilyName("DejaVu Sans") ?? SKTypeface.Default;
+        using var text = new SKPaint { Color = SKColors.White, IsAntialias = true, TextSize = FontSize, Typeface = typeface };
         int labelW = rowLabels is null ? 0 : (int)Math.Ceiling(rowLabels.Max(l => text.MeasureText(l)) + 2 * padding + 4);
         int titleH = title is null ? 0 : (int)FontSize + 8;
         int scaleH = scale is null ? 0 : 40;

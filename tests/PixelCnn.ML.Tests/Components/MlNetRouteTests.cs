@@ -1,0 +1,179 @@
+// The saving route (docs/mlnet-saving.md) checked the way it can break: the ML.NET version it was built against, the
+// internal members it calls, and whole chains saved with mlContext.Model.Save and loaded by a fresh process
+// (`pixelcnn apply`, a separate `dotnet` process) that must give the same outputs: ML.NET's image chain → the scorer,
+// the conditional sampler, the autoencoder. If an ML.NET upgrade moves the internals, these fail with a message
+// saying so.
+using System.Globalization;
+using System.Reflection;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using PixelCnn.ML.Components;
+using PixelCnn.ML.Pictures;
+using PixelCnn.ML.Tests.Data;
+using PixelCnn.ML.Tests.Packaging;
+
+namespace PixelCnn.ML.Tests.Components;
+
+[TestClass]
+public class MlNetRouteTests
+{
+    private const string RouteDoc = "docs/mlnet-saving.md";
+
+    [TestMethod]
+    public void The_mlnet_version_is_the_one_the_saving_route_was_built_against()
+    {
+        var info = typeof(MLContext).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
+        Assert.IsTrue(info.StartsWith(MlNetAccess.PinnedVersion, StringComparison.Ordinal),
+            $"Microsoft.ML is {info} but the saving route was built and tested against {MlNetAccess.PinnedVersion}: re-check the internals " +
+            $"it uses and update the pin ({RouteDoc}).");
+    }
+
+    [TestMethod]
+    public void The_internal_members_the_route_uses_exist_in_this_mlnet()
+    {
+        const BindingFlags any = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static;
+        var core = typeof(ICanSaveModel).Assembly;
+        var data = typeof(TransformerChain<>).Assembly;
+        var missing = new List<string>();
+        void Need(Assembly a, string type, params string[] members)
+        {
+            var t = a.GetType(type);
+            if (t is null)
+            {
+                missing.Add(type);
+                return;
+            }
+            foreach (var m in members)
+                if (t.GetMember(m, any).Length == 0) missing.Add($"{type}.{m}");
+        }
+        Need(core, "Microsoft.ML.ModelSaveContext", "CheckAtModel", "SetVersionInfo", "SaveTextStream", "SaveBinaryStream", "Writer", "InRepository");
+        Need(core, "Microsoft.ML.ModelLoadContext", "CheckAtModel", "TryLoadTextStream", "TryLoadBinaryStream", "Reader");
+        Need(core, "Microsoft.ML.VersionInfo");
+        Need(core, "Microsoft.ML.LoadableClassAttribute");
+        Need(core, "Microsoft.ML.SignatureLoadModel");
+        Need(core, "Microsoft.ML.Runtime.IHostEnvironmentInternal", "Seed", "GpuDeviceId", "FallbackToCpu");
+        Need(data, "Microsoft.ML.Data.CatalogUtils", "GetEnvironment");
+        Need(core, "Microsoft.ML.SchemaShape+Column", ".ctor");
+        Assert.AreEqual(0, missing.Count, $"ML.NET {typeof(MLContext).Assembly.GetName().Version} lacks what the saving route calls ({RouteDoc}): " +
+                                          string.Join(", ", missing));
+    }
+
+    [TestMethod]
+    public void A_plain_mlnet_load_returns_our_batched_transformer()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(DensityScorerTests.Rows(8, false));
+        var path = Path.Combine(Path.GetTempPath(), $"pixelcnn-route-{Guid.NewGuid():N}.zip");
+        try
+        {
+            using (var model = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
+                   { FeatureColumnName = "Pixels", Model = DensityScorerTests.Tiny, Training = { BatchSize = 8, MaxSteps = 1 } }).Fit(data))
+                ml.Model.Save(model, data.Schema, path);
+            using var loaded = (IDisposable)new MLContext().Model.Load(path, out _);
+            var scorer = loaded as PixelCnnDensityTransformer;
+            Assert.IsNotNull(scorer, $"ML.NET did not load a {nameof(PixelCnnDensityTransformer)} ({RouteDoc})");
+            Assert.IsTrue(scorer.IsRowToRowMapper);
+            Assert.AreEqual("BatchedDataView", scorer.Transform(data).GetType().Name, "the loaded transformer maps rows in batches");
+        }
+        finally { File.Delete(path); }
+    }
+
+    [TestMethod]
+    public void The_image_chain_and_scorer_load_in_a_fresh_process_with_the_same_scores()
+    {
+        using var dir = new TempDirectory();
+        var ok = Path.Combine(dir.Path, "ok");
+        var random = new Random(3);
+        for (int i = 0; i < 12; i++)
+        {
+            var px = new byte[100];
+            for (int p = 0; p < 100; p++) px[p] = (byte)((p / 10 % 2 == 0 ? 180 : 20) + random.Next(5));
+            PictureWriter.SavePng(new RasterImage(10, 10, 1, px), Path.Combine(ok, $"{i:D2}.png"));
+        }
+        var ml = new MLContext(seed: 1);
+        var files = ml.Data.LoadImagesFromFolder(ok);
+        var path = Path.Combine(dir.Path, "scorer.zip");
+        float[] inProcess;
+        using (var model = ml.Transforms.LoadImages("Image", null, "ImagePath")
+                   .Append(ml.Transforms.ResizeImages("Image", 8, 8))
+                   .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))
+                   .Append(ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
+                   { FeatureColumnName = "Pixels", Model = DensityScorerTests.Tiny, Training = { BatchSize = 4, MaxSteps = 2 } }))
+                   .Fit(files))
+        {
+            inProcess = model.Transform(files).GetColumn<float>("Score").ToArray();
+            ml.Model.Save(model, files.Schema, path);
+        }
+        var applied = ApplyInFreshProcess(path, ok, dir.Path, "Score");
+        CollectionAssert.AreEqual(inProcess, applied.Select(r => float.Parse(r[0], CultureInfo.InvariantCulture)).ToArray());
+    }
+
+    [TestMethod]
+    public void The_sampler_and_the_autoencoder_load_in_a_fresh_process_with_the_same_outputs()
+    {
+        using var dir = new TempDirectory();
+        var images = Path.Combine(dir.Path, "images.idx");
+        var labels = Path.Combine(dir.Path, "labels.idx");
+        var rng = new Random(5);
+        var px = new byte[16 * 8 * 8];
+        rng.NextBytes(px);
+        File.WriteAllBytes(images, IdxTestFiles.Images(16, 8, 8, px));
+        File.WriteAllBytes(labels, IdxTestFiles.Labels(Enumerable.Range(0, 16).Select(i => (byte)(i % 3)).ToArray()));
+        var ml = new MLContext(seed: 2);
+        var data = ml.Data.LoadFromIdx(images, labels);
+        var spec = $"idx:{images},{labels}";
+
+        var samplerPath = Path.Combine(dir.Path, "sampler.zip");
+        string[] generated;
+        using (var sampler = ml.Transforms.PixelCnnConditionalSampler(new PixelCnnConditionalSamplerEstimator.Options
+               { FeatureColumnName = "Pixels", ConditionColumnName = "Label", Model = DensityScorerTests.Tiny, Training = { BatchSize = 8, MaxSteps = 1 }, SamplingBatchSize = 5 })
+               .Fit(data))
+        {
+            generated = Rows(sampler.Transform(data), "GeneratedPixels");
+            ml.Model.Save(sampler, data.Schema, samplerPath);
+        }
+        CollectionAssert.AreEqual(generated, ApplyInFreshProcess(samplerPath, spec, dir.Path, "GeneratedPixels").Select(r => r[0]).ToArray());
+
+        var aePath = Path.Combine(dir.Path, "ae.zip");
+        string[] embeddings, bits;
+        using (var ae = ml.Transforms.PixelCnnAutoencoder(new PixelCnnAutoencoderEstimator.Options
+               { FeatureColumnName = "Pixels", EmbeddingSize = 3, Model = DensityScorerTests.Tiny, Training = { BatchSize = 8, MaxSteps = 1 } }).Fit(data))
+        {
+            var output = ae.Transform(data);
+            (embeddings, bits) = (Rows(output, "Embedding"), Rows(output, "BitsPerDim"));
+            ml.Model.Save(ae, data.Schema, aePath);
+        }
+        var applied = ApplyInFreshProcess(aePath, spec, dir.Path, "Embedding,BitsPerDim");
+        CollectionAssert.AreEqual(embeddings, applied.Select(r => r[0]).ToArray());
+        CollectionAssert.AreEqual(bits, applied.Select(r => r[1]).ToArray());
+    }
+
+    /// <summary>The values of a column as `pixelcnn apply` writes them (R format, vectors space-separated).</summary>
+    private static string[] Rows(IDataView data, string column)
+    {
+        var col = data.Schema[column];
+        if (col.Type is VectorDataViewType)
+            return data.GetColumn<VBuffer<float>>(column).Select(v => string.Join(' ', v.DenseValues().Select(f => f.ToString("R", CultureInfo.InvariantCulture)))).ToArray();
+        return data.GetColumn<float>(column).Select(f => f.ToString("R", CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    /// <summary>Runs `pixelcnn apply` in a new dotnet process and returns the CSV's data rows split into cells.</summary>
+    private static List<string[]> ApplyInFreshProcess(string model, string data, string workDir, string columns)
+    {
+        var configuration = typeof(MlNetRouteTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        var cli = RepoPaths.Get("src", "PixelCnn.ML.Samples", "bin", configuration, "net10.0", "pixelcnn.dll");
+        Assert.IsTrue(File.Exists(cli), $"{cli} is not built");
+        var csv = Path.Combine(workDir, $"applied-{Guid.NewGuid():N}.csv");
+        var run = DotnetCli.Run(DotnetCli.FindOnPath() ?? "dotnet", [cli, "apply", "--model", model, "--data", data, "--columns", columns, "--out", csv], workDir);
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        var lines = File.ReadAllLines(csv);
+        Assert.AreEqual(columns, lines[0]);
+        return lines.Skip(1).Select(l => l.Split(',')).ToList();
+    }
+
+    private sealed class TempDirectory : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("pixelcnn-route-").FullName;
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+}
