@@ -184,6 +184,34 @@ public class DensityScorerTests
     }
 
     [TestMethod]
+    public void Weights_export_to_plain_safetensors_and_import_into_another_scorer()
+    {
+        var ml = new MLContext(seed: 7);
+        var data = ml.Data.LoadFromEnumerable(Rows(8, false));
+        PixelCnnDensityTrainer Trainer(int seed) => ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
+            { FeatureColumnName = "Pixels", Model = Tiny, Seed = seed, Training = { BatchSize = 8, MaxSteps = 2 } });
+        using var a = Trainer(1).Fit(data);
+        using var b = Trainer(2).Fit(data);
+        var scoresA = a.Transform(data).GetColumn<float>("Score").ToArray();
+        CollectionAssert.AreNotEqual(scoresA, b.Transform(data).GetColumn<float>("Score").ToArray(), "different seeds, different weights");
+        var path = Path.Combine(Path.GetTempPath(), $"pixelcnn-weights-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            a.ExportWeights(path);
+            Assert.IsTrue(File.Exists(Path.ChangeExtension(path, ".config.json")));
+            using (var tensors = new PixelCnn.ML.Tests.Engine.TensorSet(PixelCnn.ML.Serialization.SafeTensors.Load(path)))
+                CollectionAssert.AreEquivalent(a.Model.Network.state_dict().Keys.ToList(), tensors.Names.ToList(), "state-dict names, as PyTorch reads them");
+            b.ImportWeights(path);
+            CollectionAssert.AreEqual(scoresA, b.Transform(data).GetColumn<float>("Score").ToArray());
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(Path.ChangeExtension(path, ".config.json"));
+        }
+    }
+
+    [TestMethod]
     public void A_prediction_engine_scores_single_images()
     {
         var ml = new MLContext(seed: 5);

@@ -280,6 +280,7 @@ public class PackageConsumerTests
     private const string ConsumerProgram = """
         using System.Globalization;
         using Microsoft.ML;
+        using Microsoft.ML.Data;
         using PixelCnn.ML;
         using PixelCnn.ML.Components;
 

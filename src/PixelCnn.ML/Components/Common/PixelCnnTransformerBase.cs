@@ -82,6 +82,40 @@ public abstract class PixelCnnTransformerBase : ITransformer, IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes the network's weights as a plain safetensors file (what the model zip holds as weights.safetensors:
+    /// PyTorch loads it with <c>safetensors.torch.load_file</c>, names as in the state dict) and the model's
+    /// configuration beside it as <c>&lt;name&gt;.config.json</c>, so no model is locked inside ML.NET's zip.
+    /// </summary>
+    public void ExportWeights(string safetensorsPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(safetensorsPath);
+        var full = Path.GetFullPath(safetensorsPath);
+        var config = Path.ChangeExtension(full, ".config.json");
+        var entries = new Dictionary<string, MemoryStream>();
+        lock (Gate)
+        {
+            ObjectDisposedException.ThrowIf(Disposed, this);
+            Model.WriteEntries(name => entries[name] = new MemoryStream());
+        }
+        PixelCnn.ML.IO.AtomicFile.WriteAllBytes(full, entries[PixelCnnModel.WeightsEntry].ToArray());
+        PixelCnn.ML.IO.AtomicFile.WriteAllBytes(config, entries[PixelCnnModel.ConfigEntry].ToArray());
+    }
+
+    /// <summary>
+    /// Replaces the network's weights with those of a safetensors file (from <see cref="ExportWeights"/> or PyTorch):
+    /// every name, shape and dtype must match the model's state dict exactly, and all values must be finite.
+    /// </summary>
+    public void ImportWeights(string safetensorsPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(safetensorsPath);
+        lock (Gate)
+        {
+            ObjectDisposedException.ThrowIf(Disposed, this);
+            PixelCnn.ML.Serialization.SafeTensors.LoadInto(Model.Network, safetensorsPath, strict: true);
+        }
+    }
+
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         ObjectDisposedException.ThrowIf(Disposed, this);
