@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Packs PixelCnn.ML (Release, native shim built by CMake on the way) into artifacts/nuget, or into
-# $PACK_OUTPUT, then checks the .nupkg: the assembly, its XML docs, the README and the native shim
-# under runtimes/linux-x64/native/ must be there, and no libtorch library may be (libtorch comes with
-# the application's TorchSharp-cpu or TorchSharp-cuda-* package). Prints the package listing and the
-# package's dependencies.
+# Packs PixelCnn.ML (Release) into artifacts/nuget, or into $PACK_OUTPUT, then checks the .nupkg: the
+# assembly, its XML docs and the README must be there, and no native library may be (libtorch comes
+# with the application's TorchSharp-cpu or TorchSharp-cuda-* package, image codecs with SkiaSharp).
+# The package must depend on TorchSharp and on Microsoft.ML pinned to the version the saving route
+# was built against (docs/mlnet-saving.md). Prints the package listing and its dependencies.
 #
 #   bash nuget/pack.sh                                  # artifacts/nuget/PixelCnn.ML.<version>.nupkg (+ .snupkg)
 #   bash nuget/pack.sh -p:PackageVersion=0.2.0-rc.1     # further arguments go to dotnet pack
@@ -33,23 +33,25 @@ fi
 unzip -l "$nupkg"
 entries=$(unzip -Z1 "$nupkg")
 status=0
-for required in lib/net10.0/PixelCnn.ML.dll lib/net10.0/PixelCnn.ML.xml README.md runtimes/linux-x64/native/libpixelcnn_native.so; do
+for required in lib/net10.0/PixelCnn.ML.dll lib/net10.0/PixelCnn.ML.xml README.md; do
   if ! grep -qx "$required" <<<"$entries"; then
     echo "pack: $nupkg lacks $required" >&2
     status=1
   fi
 done
-if grep -E '(^|/)lib(torch|c10)[^/]*\.so' <<<"$entries" >&2; then
-  echo "pack: $nupkg carries libtorch libraries (above); libtorch comes with the application's TorchSharp package" >&2
+if grep -E '\.so(\.|$)' <<<"$entries" >&2; then
+  echo "pack: $nupkg carries native libraries (above); the package has none of its own" >&2
   status=1
 fi
 [ "$status" -eq 0 ] || exit "$status"
 
 deps=$(unzip -p "$nupkg" '*.nuspec' | grep -o '<dependency id="[^"]*" version="[^"]*"' | sed 's/<dependency id="\([^"]*\)" version="\([^"]*\)"/\1 \2/' | paste -sd ',' - || true)
 echo "pack: depends on ${deps:-nothing?}"
-if ! grep -q '^TorchSharp ' <<<"${deps//,/$'\n'}"; then
-  echo "pack: $nupkg does not depend on TorchSharp" >&2
-  exit 1
-fi
+for dep in 'TorchSharp ' 'Microsoft.ML \[5.0.1\]' 'Microsoft.ML.ImageAnalytics \[5.0.1\]'; do
+  if ! grep -q "^$dep" <<<"${deps//,/$'\n'}"; then
+    echo "pack: $nupkg does not depend on $dep" >&2
+    exit 1
+  fi
+done
 echo "pack: $nupkg"
 ls "${nupkg%.nupkg}.snupkg" 2>/dev/null | sed 's/^/pack: /' || true

@@ -33,8 +33,17 @@ internal static class Cli
         }
         try
         {
-            // Our handlers below turn the errors a user can cause into one-line messages and exit codes.
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // Our handlers below turn the errors a user can cause into one-line messages and exit codes. ML.NET calls
+            // component loaders by reflection: their errors arrive wrapped, and the inner one says what went wrong.
+            try
+            {
+                return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            }
+            catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+                throw;
+            }
         }
         catch (OperationCanceledException)
         {

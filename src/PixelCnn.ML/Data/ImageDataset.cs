@@ -1,5 +1,5 @@
 // An in-memory set of 8-bit images (N x C x H x W) with optional conditioning vectors: what the
-// trainer and the scorer batch from. The ML.NET-style estimators materialise a column into one.
+// trainer and the scorer batch from. The ML.NET components materialise a column into one.
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -74,6 +74,15 @@ public class MlNetRouteTests
             Assert.IsNotNull(scorer, $"ML.NET did not load a {nameof(PixelCnnDensityTransformer)} ({RouteDoc})");
             Assert.IsTrue(scorer.IsRowToRowMapper);
             Assert.AreEqual("BatchedDataView", scorer.Transform(data).GetType().Name, "the loaded transformer maps rows in batches");
+            if (!TorchSharp.torch.cuda.is_available())
+            {
+                // The loading context chooses the device: a GPU it cannot have is an error naming it, not a silent CPU.
+                // ML.NET calls loaders by reflection, so the error arrives wrapped in a TargetInvocationException.
+                var gpu = new MLContext { GpuDeviceId = 0, FallbackToCpu = false };
+                var e = Assert.ThrowsException<TargetInvocationException>(() => gpu.Model.Load(path, out _));
+                Assert.IsInstanceOfType<InvalidOperationException>(e.InnerException);
+                StringAssert.Contains(e.InnerException!.Message, "GpuDeviceId = 0");
+            }
         }
         finally { File.Delete(path); }
     }

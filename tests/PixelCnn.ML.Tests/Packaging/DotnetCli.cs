@@ -72,7 +72,6 @@ internal static class DotnetCli
             if (key.TrimStart('_').StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || key.StartsWith("VSTEST_", StringComparison.OrdinalIgnoreCase))
                 env.Remove(key);
         // The consumer must find the packaged shim on its own, and restore into its own folder.
-        env.Remove("PIXELCNN_NATIVE_LIBRARY");
         env.Remove("NUGET_PACKAGES");
         env["DOTNET_NOLOGO"] = "1";
         env["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
