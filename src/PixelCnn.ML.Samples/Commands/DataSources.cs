@@ -4,7 +4,8 @@
 //   a folder                     images (PNG/JPEG), labelled by sub-folder, resized and converted
 // Each yields a data view whose "Pixels" column holds CHW pixels 0..255. Folders go through the hardened loader
 // (unreadable files flag their row: ImageError column) and ML.NET's ResizeImages and ExtractPixels.
-using PixelCnn.ML.Components.ImageLoading;
+
+using PixelCnn.ML.Components;
 using static Microsoft.ML.Transforms.Image.ImagePixelExtractingEstimator;
 
 namespace PixelCnn.ML.Samples.Commands;

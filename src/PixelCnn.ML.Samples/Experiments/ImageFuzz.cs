@@ -10,7 +10,7 @@ using System.Diagnostics;
 using System.IO.Hashing;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using PixelCnn.ML.Components.ImageLoading;
+using PixelCnn.ML.Components;
 using PixelCnn.ML.Samples.Commands;
 using SkiaSharp;
 

@@ -4,7 +4,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using PixelCnn.ML.Components;
-using PixelCnn.ML.Components.ImageLoading;
 using PixelCnn.ML.Evaluation;
 using PixelCnn.ML.Models;
 

@@ -3,7 +3,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using PixelCnn.ML.Components;
-using PixelCnn.ML.Components.ImageLoading;
 using PixelCnn.ML.Data.Images;
 using PixelCnn.ML.Pictures;
 

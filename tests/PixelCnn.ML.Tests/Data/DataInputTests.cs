@@ -103,8 +103,24 @@ public class DataInputTests
             Assert.AreEqual(6, scores.Length);
             Assert.IsTrue(scores.All(float.IsFinite));
             Assert.AreEqual(3, model.LastTransformer.ImageShape.Channels, "ExtractPixels gives planar RGB");
+
+            // One image at a time through the whole chain: ML.NET's image transforms, then the scorer as a row mapper.
+            var engine = ml.Model.CreatePredictionEngine<Photo, Verdict>(model);
+            for (int i = 0; i < paths.Length; i++)
+                Assert.AreEqual(scores[i], engine.Predict(new Photo { ImagePath = paths[i] }).Score, 1e-5, paths[i]);
         }
         finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    public sealed class Photo
+    {
+        public string ImagePath = "";
+    }
+
+    public sealed class Verdict
+    {
+        public float Score;
+        public bool PredictedLabel;
     }
 
     private sealed class Wrong

@@ -59,7 +59,7 @@ public sealed class PixelCnnDensityTrainer : IEstimator<PixelCnnDensityTransform
         /// The text column of the hardened image loader (<c>ml.Transforms.LoadImagesSafely</c>) that holds why a row's image
         /// could not be read; such rows get NaN scores and PredictedLabel true. Ignored when the input has no such column.
         /// </summary>
-        public string ImageErrorColumnName = ImageLoading.SafeImageLoadingEstimator.DefaultErrorColumnName;
+        public string ImageErrorColumnName = SafeImageLoadingEstimator.DefaultErrorColumnName;
         /// <summary>Output column names.</summary>
         public string BitsPerDimColumnName = "BitsPerDim", ScoreColumnName = "Score", PredictedLabelColumnName = "PredictedLabel", BitsMapColumnName = "BitsMap";
     }

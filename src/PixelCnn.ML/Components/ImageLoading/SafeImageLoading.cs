@@ -15,13 +15,12 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Transforms.Image;
 using PixelCnn.ML.Components;
-using PixelCnn.ML.Components.ImageLoading;
 using PixelCnn.ML.Data.Images;
 
 [assembly: LoadableClass(typeof(SafeImageLoadingTransformer), null, typeof(SignatureLoadModel), "PixelCNN safe image loader",
                          SafeImageLoadingTransformer.LoaderSignature)]
 
-namespace PixelCnn.ML.Components.ImageLoading;
+namespace PixelCnn.ML.Components;
 
 /// <summary>What the hardened image loader does with a file it cannot read.</summary>
 public enum ImageErrorPolicy
