@@ -4,7 +4,7 @@
 # its native libLibTorchSharp.so but no libtorch (the GPU machine's PyTorch install provides
 # libtorch with CUDA; run.sh puts its torch/lib on LD_LIBRARY_PATH), SkiaSharp's native library, the
 # PyTorch reference script, Fashion-MNIST and run.sh.
-# Output: artifacts/gpu/pixelcnn-gpu-bundle.tar.xz (about 50 MB; the carry limit is 64 MiB). There:
+# Output: artifacts/gpu/pixelcnn-gpu-bundle.tar.xz (about 62 MB; the carry limit is 64 MiB). There:
 #   mkdir -p /tmp/pixelcnn && tar -xJf artifacts/gpu/pixelcnn-gpu-bundle.tar.xz -C /tmp/pixelcnn && bash /tmp/pixelcnn/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
