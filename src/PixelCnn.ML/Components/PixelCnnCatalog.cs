@@ -142,6 +142,26 @@ public static class PixelCnnTransformsCatalog
     }
 
     /// <summary>
+    /// A PixelDefend purifier: trains an unconditional PixelCNN on clean images in <paramref name="inputColumnName"/>
+    /// (CHW pixels 0..255) and moves each input's sub-pixels, by at most <paramref name="epsilon"/> levels, to their most
+    /// likely values, into <paramref name="outputColumnName"/>: put it in front of a classifier trained on clean images.
+    /// </summary>
+    public static PixelCnnPurifierEstimator PixelCnnPurify(this TransformsCatalog catalog, string outputColumnName, string? inputColumnName = null,
+                                                           int epsilon = 16, int epochs = 1, PixelCnnConfig? model = null) =>
+        PixelCnnPurify(catalog, new PixelCnnPurifierEstimator.Options
+        {
+            FeatureColumnName = inputColumnName ?? outputColumnName, OutputColumnName = outputColumnName, Epsilon = epsilon, Training = { Epochs = epochs },
+            Model = model ?? PixelCnnConfig.PresetS,
+        });
+
+    /// <summary>A PixelDefend purifier with all options.</summary>
+    public static PixelCnnPurifierEstimator PixelCnnPurify(this TransformsCatalog catalog, PixelCnnPurifierEstimator.Options options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new PixelCnnPurifierEstimator(MlNetAccess.Environment(catalog), options);
+    }
+
+    /// <summary>
     /// Loads images from files like ML.NET's <c>LoadImages</c>, hardened for files nobody vetted: each file's size and its
     /// declared PNG/JPEG header are checked against limits before any decoder allocates, truncated or corrupt files are
     /// rejected instead of zero-filled, and <see cref="SafeImageLoadingOptions.OnError"/> says whether a bad file stops

@@ -113,6 +113,7 @@ internal static class Checkpoint
         Check(nameof(saved.GradientClipNorm), saved.GradientClipNorm, now.GradientClipNorm);
         Check(nameof(saved.WeightDecay), saved.WeightDecay, now.WeightDecay);
         Check(nameof(saved.Seed), saved.Seed, now.Seed);
+        Check(nameof(saved.InputPerturbation), saved.InputPerturbation, now.InputPerturbation);
         return string.Join("; ", parts);
     }
 

@@ -184,6 +184,7 @@ public sealed class PixelCnnTrainer
     {
         using var scope = NewDisposeScope();
         var (x, h) = data.GetBatch(rows, model.Device);
+        x = InputPerturbation.Apply(x, _options.InputPerturbation);
         optimizer.zero_grad();
         var loss = model.Network.NllNats(x, h).mean();
         double nats = loss.item<float>();

@@ -21,6 +21,11 @@ public sealed class TrainingOptions
     /// <summary>Clip the joint gradient norm to this value (0 = off).</summary>
     public double GradientClipNorm { get; set; }
     public double WeightDecay { get; set; }
+    /// <summary>
+    /// Probability with which each training sub-pixel is replaced by a uniform random value 0..255 before the step
+    /// (0 = off): the input perturbation of Ren et al.'s background model for likelihood-ratio scores.
+    /// </summary>
+    public double InputPerturbation { get; set; }
     /// <summary>Seeds weight initialisation, shuffling and libtorch's default generator (null: 1; a component uses the MLContext's seed).</summary>
     public ulong? Seed { get; set; }
 
@@ -51,7 +56,7 @@ public sealed class TrainingOptions
 
     /// <summary>The settings that decide the result of a run, as a checkpoint records them.</summary>
     internal TrainingHyperParameters HyperParameters() =>
-        new(BatchSize, Optimizer, LearningRate, LearningRateDecay, GradientClipNorm, WeightDecay, EffectiveSeed);
+        new(BatchSize, Optimizer, LearningRate, LearningRateDecay, GradientClipNorm, WeightDecay, EffectiveSeed, InputPerturbation);
 
     /// <summary>A copy whose later changes do not affect this instance.</summary>
     public TrainingOptions Clone() => (TrainingOptions)MemberwiseClone();
@@ -68,6 +73,7 @@ public sealed class TrainingOptions
         Require(LearningRateDecay > 0 && LearningRateDecay <= 1, nameof(LearningRateDecay), $"must be in (0, 1], got {LearningRateDecay}");
         Require(GradientClipNorm >= 0 && double.IsFinite(GradientClipNorm), nameof(GradientClipNorm), $"must be >= 0, got {GradientClipNorm}");
         Require(WeightDecay >= 0 && double.IsFinite(WeightDecay), nameof(WeightDecay), $"must be >= 0, got {WeightDecay}");
+        Require(InputPerturbation is >= 0 and <= 1, nameof(InputPerturbation), $"must be in [0, 1], got {InputPerturbation}");
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be >= 1");
         if (MaxSteps is <= 0) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps must be > 0");
         if (CheckpointEverySteps < 0) throw new ArgumentOutOfRangeException(nameof(CheckpointEverySteps), CheckpointEverySteps, "must be >= 0");
@@ -80,7 +86,7 @@ public sealed class TrainingOptions
 
 /// <summary>The settings a checkpoint records so that a resumed run is the same run.</summary>
 internal sealed record TrainingHyperParameters(int BatchSize, OptimizerKind Optimizer, double LearningRate, double LearningRateDecay,
-                                               double GradientClipNorm, double WeightDecay, ulong Seed);
+                                               double GradientClipNorm, double WeightDecay, ulong Seed, double InputPerturbation = 0);
 
 public enum TrainingPhase { Step, EpochEnd, Validation, Checkpoint, Finished }
 

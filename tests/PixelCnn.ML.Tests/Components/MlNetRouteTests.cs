@@ -157,6 +157,35 @@ public class MlNetRouteTests
         CollectionAssert.AreEqual(bits, applied.Select(r => r[1]).ToArray());
     }
 
+    [TestMethod]
+    public void A_likelihood_ratio_scorer_and_its_background_model_load_in_a_fresh_process_with_the_same_scores()
+    {
+        using var dir = new TempDirectory();
+        var images = Path.Combine(dir.Path, "images.idx");
+        var labels = Path.Combine(dir.Path, "labels.idx");
+        var px = new byte[16 * 8 * 8];
+        new Random(6).NextBytes(px);
+        File.WriteAllBytes(images, IdxTestFiles.Images(16, 8, 8, px));
+        File.WriteAllBytes(labels, IdxTestFiles.Labels(new byte[16]));
+        var ml = new MLContext(seed: 3);
+        var data = ml.Data.LoadFromIdx(images, labels);
+        var path = Path.Combine(dir.Path, "lr.zip");
+        string[] scores, pValues;
+        using (var scorer = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
+               {
+                   FeatureColumnName = "Pixels", Model = DensityScorerTests.Tiny, ScoreKind = PixelCnn.ML.Scoring.DensityScoreKind.LikelihoodRatio,
+                   Training = { BatchSize = 8, MaxSteps = 1 },
+               }).Fit(data))
+        {
+            var output = scorer.Transform(data);
+            (scores, pValues) = (Rows(output, "Score"), Rows(output, "PValue"));
+            ml.Model.Save(scorer, data.Schema, path);
+        }
+        var applied = ApplyInFreshProcess(path, $"idx:{images},{labels}", dir.Path, "Score,PValue");
+        CollectionAssert.AreEqual(scores, applied.Select(r => r[0]).ToArray());
+        CollectionAssert.AreEqual(pValues, applied.Select(r => r[1]).ToArray());
+    }
+
     /// <summary>The values of a column as `pixelcnn apply` writes them (R format, vectors space-separated).</summary>
     private static string[] Rows(IDataView data, string column)
     {

@@ -26,7 +26,8 @@ internal static class ComponentSaving
                                                      loaderSignature: LoaderSignature, loaderAssemblyName: typeof(Info).Assembly.FullName);
     }
 
-    public static void Save(ModelSaveContext ctx, Info info, JsonObject options, PixelCnnModel? model)
+    public static void Save(ModelSaveContext ctx, Info info, JsonObject options, PixelCnnModel? model,
+                            IEnumerable<(string Prefix, PixelCnnModel Model)>? extraModels = null)
     {
         ArgumentNullException.ThrowIfNull(ctx);
         if (!ctx.InRepository) throw new NotSupportedException("PixelCNN components are saved into a model zip (mlContext.Model.Save), not into a bare stream.");
@@ -35,6 +36,7 @@ internal static class ComponentSaving
         ctx.Writer.Write(1); // layout of this folder: options.json + model entries
         ctx.SaveTextStream(OptionsEntry, w => w.Write(options.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
         model?.WriteEntries(name => new EntryStream(ctx, name));
+        foreach (var (prefix, extra) in extraModels ?? []) extra.WriteEntries(name => new EntryStream(ctx, prefix + name));
     }
 
     /// <summary>Reads a component's options and model, on the device the loading MLContext asks for.</summary>
@@ -42,13 +44,19 @@ internal static class ComponentSaving
     {
         ArgumentNullException.ThrowIfNull(env);
         var options = LoadOptions(ctx, info);
+        return (options, LoadModel(env, ctx, info, ""));
+    }
+
+    /// <summary>Reads the model whose entry names start with <paramref name="prefix"/>, on the loading MLContext's device.</summary>
+    public static PixelCnnModel LoadModel(IHostEnvironment env, ModelLoadContext ctx, Info info, string prefix)
+    {
         var device = MlNetAccess.Device(env, null, null);
         try
         {
-            var model = PixelCnnModel.ReadEntries(name =>
+            return PixelCnnModel.ReadEntries(name =>
             {
                 MemoryStream? copy = null;
-                ctx.TryLoadBinaryStream(name, r =>
+                ctx.TryLoadBinaryStream(prefix + name, r =>
                 {
                     copy = new MemoryStream();
                     r.BaseStream.CopyTo(copy);
@@ -56,11 +64,10 @@ internal static class ComponentSaving
                 });
                 return copy;
             }, device);
-            return (options, model);
         }
         catch (InvalidDataException e)
         {
-            throw Error(info, e.Message, e);
+            throw Error(info, (prefix.Length > 0 ? $"{prefix.TrimEnd('.')} model: " : "") + e.Message, e);
         }
     }
 
@@ -132,6 +139,22 @@ internal sealed class SavedOptions(JsonObject json, ComponentSaving.Info info)
     public bool GetBoolean(string key) => Get<bool>(key);
     public double? GetNullableDouble(string key) => Json[key] is null ? null : GetDouble(key);
     public string? GetNullableString(string key) => Json[key] is null ? null : GetString(key);
+
+    public T GetEnum<T>(string key) where T : struct, Enum =>
+        Enum.TryParse<T>(GetString(key), out var v) && Enum.IsDefined(v) ? v : throw Error($"option '{key}' is not one of {string.Join(", ", Enum.GetNames<T>())}");
+
+    public double[] GetDoubles(string key)
+    {
+        var a = Json[key] as JsonArray ?? throw Error($"option '{key}' is missing");
+        try
+        {
+            return a.Select(v => v!.GetValue<double>()).ToArray();
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
+        {
+            throw Error($"option '{key}' must be an array of numbers", e);
+        }
+    }
 
     public ulong GetUInt64(string key) =>
         ulong.TryParse(GetString(key), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v)

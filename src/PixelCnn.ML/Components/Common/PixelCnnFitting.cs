@@ -76,7 +76,7 @@ internal static class PixelCnnFitting
     }
 
     /// <summary>Trains the prepared configuration; the result's model belongs to the caller.</summary>
-    public static TrainingResult Train(PreparedData d, PixelCnnTrainingOptionsBase o, IChannel ch)
+    public static TrainingResult Train(PreparedData d, PixelCnnTrainingOptionsBase o, IChannel ch, Action<TrainingOptions>? adjust = null)
     {
         ch.Info(MessageSensitivity.None, $"Training a {(d.Config.IsAutoencoder ? $"PixelCNN autoencoder (h of {d.Config.EmbeddingSize})" : d.Config.Architecture.ToString())} " +
                 $"on {d.Train.Count} images of {d.Shape}" + (d.Validation is null ? "" : $", validating on {d.Validation.Count}") +
@@ -84,6 +84,7 @@ internal static class PixelCnnFitting
         var options = o.Training.Clone();
         options.Seed = d.Seed;
         options.Device = d.Device;
+        adjust?.Invoke(options);
         var trainer = new PixelCnnTrainer(d.Config, options, new ChannelLogger(ch));
         return trainer.Fit(d.Train, d.Validation, o.Progress, o.CancellationToken);
     }

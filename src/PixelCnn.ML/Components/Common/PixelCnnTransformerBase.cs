@@ -119,8 +119,14 @@ public abstract class PixelCnnTransformerBase : ITransformer, IDisposable
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         ObjectDisposedException.ThrowIf(Disposed, this);
-        lock (Gate) ComponentSaving.Save(ctx, SaveInfo, SaveOptions(), Model);
+        lock (Gate) ComponentSaving.Save(ctx, SaveInfo, SaveOptions(), Model, ExtraModels);
     }
+
+    /// <summary>Further models the component owns and saves, each under a prefix of its entry names (e.g. a background model).</summary>
+    private protected virtual IEnumerable<(string Prefix, PixelCnnModel Model)> ExtraModels => [];
+
+    /// <summary>Frees what a component owns besides <see cref="Model"/>; called once, by the owner's Dispose.</summary>
+    private protected virtual void DisposeOwned() { }
 
     /// <summary>The version and loader signature written with the component.</summary>
     private protected abstract ComponentSaving.Info SaveInfo { get; }
@@ -134,7 +140,11 @@ public abstract class PixelCnnTransformerBase : ITransformer, IDisposable
         {
             if (_disposed) return;
             _disposed = true;
-            if (_owner is null) Model.Dispose();
+            if (_owner is null)
+            {
+                Model.Dispose();
+                DisposeOwned();
+            }
         }
         GC.SuppressFinalize(this);
     }

@@ -1,22 +1,28 @@
 // The PixelCNN density scorer: ml.AnomalyDetection.Trainers.PixelCnn(...). Fit trains a PixelCNN on
-// a pixel column (optionally conditioned); the transformer adds the negative log-likelihood of every
-// image as BitsPerDim and Score (higher = more anomalous), a PredictedLabel from a threshold chosen
-// at Fit time, and optionally the per-sub-pixel bits map. Scoring runs in batches inside the
-// transformer.
+// a pixel column (optionally conditioned), and for the likelihood-ratio score a background model on
+// perturbed images; the transformer adds the negative log-likelihood of every image as BitsPerDim,
+// the chosen score (DensityScores: raw bits/dim, likelihood ratio or input complexity; higher = more
+// anomalous) as Score, PixelDefend's p-value of that score against held-out scores as PValue, a
+// PredictedLabel from a threshold chosen at Fit time, and optionally the per-sub-pixel map. Scoring
+// runs in batches inside the transformer.
 //
 // Rows whose image could not be read (the hardened loader's error column is not empty) get NaN scores and
 // PredictedLabel true, instead of a score of the zero-filled pixels ML.NET's ExtractPixels gives them.
 //
 // Saved by mlContext.Model.Save under loader signature "PixelCnnDensityScorer" (ComponentSaving), options.json:
 //   { "featureColumn", "condition": {name, kind, size} | null, "shape": [C, H, W], "threshold",
-//     "thresholdPercentile" | null, "outputBitsMap", "scoreBatchSize", "imageErrorColumn",
-//     "outputColumns": {bitsPerDim, score, predictedLabel, bitsMap} }
+//     "thresholdPercentile" | null, "outputBitsMap", "scoreBatchSize", "imageErrorColumn", "scoreKind",
+//     "compressor", "referenceScores": [sorted], "referenceBitsPerDim": [...],
+//     "outputColumns": {bitsPerDim, score, predictedLabel, bitsMap, pValue} }
+// plus config.json + weights.safetensors of the model and, for the likelihood ratio, background.config.json +
+// background.weights.safetensors of the background model.
 using System.Text.Json.Nodes;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Data;
+using PixelCnn.ML.Evaluation;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Training;
@@ -34,7 +40,7 @@ namespace PixelCnn.ML.Components;
 /// |---|---|
 /// | Needs training | yes |
 /// | Input columns | Vector&lt;Single, C, H, W&gt; pixels 0..255 (ExtractPixels); optional condition: embedding vector, key or class index |
-/// | Output columns | BitsPerDim (Single), Score (Single, = bits/dim, higher is more anomalous), PredictedLabel (Boolean, true = anomaly), optional BitsMap (Vector&lt;Single, C, H, W&gt;) |
+/// | Output columns | BitsPerDim (Single), Score (Single, the chosen score, higher is more anomalous), PValue (Single), PredictedLabel (Boolean, true = anomaly), optional BitsMap (Vector&lt;Single, C, H, W&gt;) |
 /// | Native dependency | libtorch through TorchSharp (TorchSharp-cpu or TorchSharp-cuda-*) |
 /// | Saved with ml.Model.Save | yes (configuration + safetensors weights) |
 /// </remarks>
@@ -47,11 +53,19 @@ public sealed class PixelCnnDensityTrainer : IEstimator<PixelCnnDensityTransform
         public string? ConditionColumnName;
         /// <summary>Number of classes of a plain integer condition column (default: largest value in the training data + 1).</summary>
         public int? ClassCount;
-        /// <summary>Fixed anomaly threshold on Score (bits/dim); when null it is the <see cref="ThresholdPercentile"/> of held-out (or training) scores.</summary>
+        /// <summary>What the Score column holds: raw bits/dim (default), the likelihood ratio or the input-complexity corrected score.</summary>
+        public DensityScoreKind ScoreKind = DensityScoreKind.BitsPerDim;
+        /// <summary>Likelihood ratio: the probability μ with which each sub-pixel of the background model's training images is replaced by uniform noise.</summary>
+        public double BackgroundPerturbation = 0.2;
+        /// <summary>Likelihood ratio: the background model's L2 weight decay.</summary>
+        public double BackgroundWeightDecay = 1e-4;
+        /// <summary>Input complexity: the lossless compressor that measures L(x).</summary>
+        public ComplexityCompressor Compressor = ComplexityCompressor.Png;
+        /// <summary>Fixed anomaly threshold on Score; when null it is the <see cref="ThresholdPercentile"/> of held-out (or training) scores.</summary>
         public double? Threshold;
         /// <summary>Percentile (0..100) of the normal data's scores used as threshold: rows scoring above it are flagged.</summary>
         public double ThresholdPercentile = 99.0;
-        /// <summary>At most this many training rows are scored to set the threshold when there is no validation split.</summary>
+        /// <summary>At most this many training rows are scored for the threshold and the p-values when there is no validation split.</summary>
         public int ThresholdSampleRows = 5000;
         /// <summary>Also output the per-sub-pixel bits map column.</summary>
         public bool OutputBitsMap;
@@ -61,7 +75,8 @@ public sealed class PixelCnnDensityTrainer : IEstimator<PixelCnnDensityTransform
         /// </summary>
         public string ImageErrorColumnName = SafeImageLoadingEstimator.DefaultErrorColumnName;
         /// <summary>Output column names.</summary>
-        public string BitsPerDimColumnName = "BitsPerDim", ScoreColumnName = "Score", PredictedLabelColumnName = "PredictedLabel", BitsMapColumnName = "BitsMap";
+        public string BitsPerDimColumnName = "BitsPerDim", ScoreColumnName = "Score", PredictedLabelColumnName = "PredictedLabel", BitsMapColumnName = "BitsMap",
+                      PValueColumnName = "PValue";
     }
 
     private readonly IHostEnvironment _env;
@@ -73,6 +88,11 @@ public sealed class PixelCnnDensityTrainer : IEstimator<PixelCnnDensityTransform
         _o = options ?? throw new ArgumentNullException(nameof(options));
         _o.Validate();
         if (_o.ThresholdPercentile is < 0 or > 100) throw new ArgumentOutOfRangeException(nameof(options), _o.ThresholdPercentile, "ThresholdPercentile must be in [0, 100]");
+        if (!Enum.IsDefined(_o.ScoreKind)) throw new ArgumentOutOfRangeException(nameof(options), _o.ScoreKind, "unknown ScoreKind");
+        if (!Enum.IsDefined(_o.Compressor)) throw new ArgumentOutOfRangeException(nameof(options), _o.Compressor, "unknown Compressor");
+        if (_o.BackgroundPerturbation is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(options), _o.BackgroundPerturbation, "BackgroundPerturbation must be in [0, 1]");
+        if (!(_o.BackgroundWeightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(options), _o.BackgroundWeightDecay, "BackgroundWeightDecay must be >= 0");
+        if (_o.ThresholdSampleRows < 1) throw new ArgumentOutOfRangeException(nameof(options), _o.ThresholdSampleRows, "ThresholdSampleRows must be >= 1");
     }
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
@@ -84,6 +104,7 @@ public sealed class PixelCnnDensityTrainer : IEstimator<PixelCnnDensityTransform
         {
             MlNetAccess.Column(_o.BitsPerDimColumnName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single),
             MlNetAccess.Column(_o.ScoreColumnName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single),
+            MlNetAccess.Column(_o.PValueColumnName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single),
             MlNetAccess.Column(_o.PredictedLabelColumnName, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance),
         };
         if (_o.OutputBitsMap) cols.Add(MlNetAccess.Column(_o.BitsMapColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single));
@@ -102,26 +123,45 @@ public sealed class PixelCnnDensityTrainer : IEstimator<PixelCnnDensityTransform
             EmbeddingSize = 0,
         }, ch);
         var model = PixelCnnFitting.Train(data, _o, ch).Model;
+        PixelCnnModel? background = null;
         try
         {
+            if (_o.ScoreKind == DensityScoreKind.LikelihoodRatio)
+            {
+                ch.Info(MessageSensitivity.None, $"Training the background model on images perturbed at rate {_o.BackgroundPerturbation} " +
+                                                 $"(weight decay {_o.BackgroundWeightDecay})");
+                background = PixelCnnFitting.Train(data with { Seed = data.Seed + 1 }, _o, ch, t =>
+                {
+                    t.InputPerturbation = _o.BackgroundPerturbation;
+                    t.WeightDecay = _o.BackgroundWeightDecay;
+                    // Its own checkpoint file beside the model's, resumed when one was written.
+                    t.CheckpointPath = t.CheckpointPath is null ? null : t.CheckpointPath + ".background";
+                    t.ResumeFrom = t.ResumeFrom is null || t.CheckpointPath is null || !File.Exists(t.CheckpointPath) ? null : t.CheckpointPath;
+                }).Model;
+            }
+            // Held-out (or sampled training) scores: the threshold, the p-values, the typicality test's entropy.
+            var reference = data.Validation ?? Sample(data.Train, _o.ThresholdSampleRows, data.Seed);
+            var scored = DensityScores.Compute(model, background, _o.ScoreKind, _o.Compressor, reference, _o.ScoreBatchSize,
+                                               cancellationToken: _o.CancellationToken);
             double threshold;
             double? percentile = null;
             if (_o.Threshold is { } fixedThreshold) threshold = fixedThreshold;
             else
             {
-                var reference = data.Validation ?? Sample(data.Train, _o.ThresholdSampleRows, data.Seed);
-                var scores = model.Score(reference, _o.ScoreBatchSize, cancellationToken: _o.CancellationToken).BitsPerDim;
-                threshold = Percentile(scores, _o.ThresholdPercentile);
+                threshold = Percentile(scored.Score, _o.ThresholdPercentile);
                 percentile = _o.ThresholdPercentile;
-                ch.Info(MessageSensitivity.None, $"Threshold {threshold:F4} bits/dim: the {_o.ThresholdPercentile}th percentile of {scores.Length} {(data.Validation is null ? "training" : "held-out")} scores");
+                ch.Info(MessageSensitivity.None, $"Threshold {threshold:F4} ({_o.ScoreKind}): the {_o.ThresholdPercentile}th percentile of " +
+                                                 $"{scored.Score.Length} {(data.Validation is null ? "training" : "held-out")} scores");
             }
-            return new PixelCnnDensityTransformer(model, new PixelCnnDensityTransformer.Settings(
+            return new PixelCnnDensityTransformer(model, background, new PixelCnnDensityTransformer.Settings(
                 _o.FeatureColumnName, data.Condition, data.Shape, threshold, percentile, _o.OutputBitsMap, _o.ScoreBatchSize, _o.ImageErrorColumnName,
-                _o.BitsPerDimColumnName, _o.ScoreColumnName, _o.PredictedLabelColumnName, _o.BitsMapColumnName));
+                _o.ScoreKind, _o.Compressor, scored.Score.Order().ToArray(), scored.BitsPerDim,
+                _o.BitsPerDimColumnName, _o.ScoreColumnName, _o.PredictedLabelColumnName, _o.BitsMapColumnName, _o.PValueColumnName));
         }
         catch
         {
             model.Dispose();
+            background?.Dispose();
             throw;
         }
     }
@@ -140,35 +180,70 @@ public sealed class PixelCnnDensityTrainer : IEstimator<PixelCnnDensityTransform
     }
 }
 
-/// <summary>The fitted PixelCNN density scorer; see <see cref="PixelCnnDensityTrainer"/>. Dispose it to free the model's native memory.</summary>
+/// <summary>The fitted PixelCNN density scorer; see <see cref="PixelCnnDensityTrainer"/>. Dispose it to free the models' native memory.</summary>
 public sealed class PixelCnnDensityTransformer : PixelCnnTransformerBase
 {
     internal const string LoaderSignature = "PixelCnnDensityScorer";
     private static readonly ComponentSaving.Info Saved = new("PXCNNDEN", LoaderSignature);
+    private const string BackgroundPrefix = "background.";
 
     internal sealed record Settings(string FeatureColumn, ConditionColumn? Condition, ImageShape Shape, double Threshold, double? ThresholdPercentile,
-                                    bool OutputBitsMap, int ScoreBatchSize, string? ImageErrorColumn, string BitsPerDimColumn, string ScoreColumn, string PredictedLabelColumn, string BitsMapColumn);
+                                    bool OutputBitsMap, int ScoreBatchSize, string? ImageErrorColumn, DensityScoreKind ScoreKind, ComplexityCompressor Compressor,
+                                    double[] ReferenceScores, double[] ReferenceBitsPerDim,
+                                    string BitsPerDimColumn, string ScoreColumn, string PredictedLabelColumn, string BitsMapColumn, string PValueColumn);
 
     private readonly Settings _s;
 
-    internal PixelCnnDensityTransformer(PixelCnnModel model, Settings settings) : base(model) => _s = settings;
+    internal PixelCnnDensityTransformer(PixelCnnModel model, PixelCnnModel? background, Settings settings) : base(model)
+    {
+        _s = settings;
+        Background = background;
+    }
 
-    private PixelCnnDensityTransformer(PixelCnnDensityTransformer owner, Settings settings) : base(owner) => _s = settings;
+    private PixelCnnDensityTransformer(PixelCnnDensityTransformer owner, Settings settings) : base(owner)
+    {
+        _s = settings;
+        Background = owner.Background;
+    }
+
+    /// <summary>The background model of the likelihood-ratio score (owned with <see cref="PixelCnnTransformerBase.Model"/>), else null.</summary>
+    public PixelCnnModel? Background { get; }
 
     /// <summary>
-    /// A view of this scorer that also outputs the per-sub-pixel bits map column. It shares this transformer's model:
+    /// A view of this scorer that also outputs the per-sub-pixel map column. It shares this transformer's models:
     /// it is valid while this transformer is, and disposing it frees nothing.
     /// </summary>
     public PixelCnnDensityTransformer WithBitsMap(bool outputBitsMap = true) => new(this, _s with { OutputBitsMap = outputBitsMap });
 
-    /// <summary>Rows whose Score (bits/dim) is above this are flagged as anomalies.</summary>
+    /// <summary>
+    /// A PixelDefend purifier on this scorer's model (a view sharing it: valid while this scorer is): each image's
+    /// sub-pixels are moved, by at most <paramref name="epsilon"/>, to their most likely values.
+    /// </summary>
+    public PixelCnnPurifierTransformer AsPurifier(int epsilon, string? outputColumnName = null, int batchSize = 64)
+    {
+        if (_s.Condition is not null) throw new InvalidOperationException("purification needs an unconditional model (this scorer is conditioned)");
+        return new PixelCnnPurifierTransformer(this, new PixelCnnPurifierTransformer.Settings(
+            _s.FeatureColumn, outputColumnName ?? _s.FeatureColumn, _s.Shape, epsilon, batchSize));
+    }
+
+    /// <summary>Rows whose Score is above this are flagged as anomalies.</summary>
     public double Threshold => _s.Threshold;
     /// <summary>The percentile of normal scores the threshold came from, or null when it was given.</summary>
     public double? ThresholdPercentile => _s.ThresholdPercentile;
+    public DensityScoreKind ScoreKind => _s.ScoreKind;
     public string FeatureColumnName => _s.FeatureColumn;
     public ConditionColumn? Condition => _s.Condition;
     public ImageShape ImageShape => _s.Shape;
     public bool OutputBitsMap => _s.OutputBitsMap;
+    /// <summary>The held-out (or sampled training) scores the threshold and the p-values come from, sorted.</summary>
+    public IReadOnlyList<double> ReferenceScores => _s.ReferenceScores;
+
+    /// <summary>
+    /// The typicality test of Nalisnick et al. for batches of <paramref name="batchSize"/> images, fitted on the
+    /// reference rows' raw bits/dim (held-out rows when the scorer was trained with a validation split).
+    /// </summary>
+    public TypicalityTest TypicalityTest(int batchSize, double alpha = 0.01) =>
+        PixelCnn.ML.Evaluation.TypicalityTest.Fit(_s.ReferenceBitsPerDim, batchSize, alpha);
 
     private protected override int BatchSize => _s.ScoreBatchSize;
 
@@ -185,22 +260,32 @@ public sealed class PixelCnnDensityTransformer : PixelCnnTransformerBase
         return new Mapper(this, shape, errorColumn);
     }
 
+    private protected override void DisposeOwned() => Background?.Dispose();
+
     private protected override ComponentSaving.Info SaveInfo => Saved;
+
+    private protected override IEnumerable<(string Prefix, PixelCnnModel Model)> ExtraModels =>
+        Background is null ? [] : [(BackgroundPrefix, Background)];
 
     private protected override JsonObject SaveOptions()
     {
         var o = new JsonObject();
         o["featureColumn"] = _s.FeatureColumn;
         o["condition"] = _s.Condition?.ToJson();
-        o["shape"] = new JsonArray(_s.Shape.Channels, _s.Shape.Height, _s.Shape.Width);
+        o["shape"] = _s.Shape.ToJson();
         o["threshold"] = _s.Threshold;
         o["thresholdPercentile"] = _s.ThresholdPercentile;
         o["outputBitsMap"] = _s.OutputBitsMap;
         o["scoreBatchSize"] = _s.ScoreBatchSize;
         o["imageErrorColumn"] = _s.ImageErrorColumn;
+        o["scoreKind"] = _s.ScoreKind.ToString();
+        o["compressor"] = _s.Compressor.ToString();
+        o["referenceScores"] = new JsonArray(_s.ReferenceScores.Select(v => (JsonNode?)v).ToArray());
+        o["referenceBitsPerDim"] = new JsonArray(_s.ReferenceBitsPerDim.Select(v => (JsonNode?)v).ToArray());
         o["outputColumns"] = new JsonObject
         {
             ["bitsPerDim"] = _s.BitsPerDimColumn, ["score"] = _s.ScoreColumn, ["predictedLabel"] = _s.PredictedLabelColumn, ["bitsMap"] = _s.BitsMapColumn,
+            ["pValue"] = _s.PValueColumn,
         };
         return o;
     }
@@ -209,20 +294,31 @@ public sealed class PixelCnnDensityTransformer : PixelCnnTransformerBase
     private static PixelCnnDensityTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
     {
         var (o, model) = ComponentSaving.Load(env, ctx, Saved);
+        PixelCnnModel? background = null;
         try
         {
+            var kind = o.GetEnum<DensityScoreKind>("scoreKind");
             var settings = new Settings(
                 o.GetString("featureColumn"), ConditionColumn.FromJson(o.Json["condition"], o), o.GetShape(), o.GetDouble("threshold"),
                 o.GetNullableDouble("thresholdPercentile"), o.GetBoolean("outputBitsMap"), o.GetInt32("scoreBatchSize"), o.GetNullableString("imageErrorColumn"),
-                o.GetOutputColumn("bitsPerDim"), o.GetOutputColumn("score"), o.GetOutputColumn("predictedLabel"), o.GetOutputColumn("bitsMap"));
+                kind, o.GetEnum<ComplexityCompressor>("compressor"), o.GetDoubles("referenceScores"), o.GetDoubles("referenceBitsPerDim"),
+                o.GetOutputColumn("bitsPerDim"), o.GetOutputColumn("score"), o.GetOutputColumn("predictedLabel"), o.GetOutputColumn("bitsMap"),
+                o.GetOutputColumn("pValue"));
             o.CheckModelShape(model, settings.Shape);
             if ((settings.Condition?.Size ?? 0) != (model.Config.Conditioning == ConditioningKind.None ? 0 : model.Config.ConditionSize))
                 throw o.Error("the model's condition size does not match the component's condition column");
-            return new PixelCnnDensityTransformer(model, settings);
+            if (kind == DensityScoreKind.LikelihoodRatio)
+            {
+                background = ComponentSaving.LoadModel(env, ctx, Saved, BackgroundPrefix);
+                if (background.Config != model.Config) throw o.Error("the background model's configuration differs from the model's");
+            }
+            if (settings.ReferenceScores.Length == 0) throw o.Error("option 'referenceScores' is empty");
+            return new PixelCnnDensityTransformer(model, background, settings with { ReferenceScores = settings.ReferenceScores.Order().ToArray() });
         }
         catch
         {
             model.Dispose();
+            background?.Dispose();
             throw;
         }
     }
@@ -241,6 +337,7 @@ public sealed class PixelCnnDensityTransformer : PixelCnnTransformerBase
             {
                 new(s.BitsPerDimColumn, NumberDataViewType.Single),
                 new(s.ScoreColumn, NumberDataViewType.Single),
+                new(s.PValueColumn, NumberDataViewType.Single),
                 new(s.PredictedLabelColumn, BooleanDataViewType.Instance),
             };
             if (s.OutputBitsMap) outs.Add(new(s.BitsMapColumn, new VectorDataViewType(NumberDataViewType.Single, shape.Channels, shape.Height, shape.Width)));
@@ -267,12 +364,13 @@ public sealed class PixelCnnDensityTransformer : PixelCnnTransformerBase
             }
             var batch = PixelColumns.Batch(input, s.FeatureColumn, _shape, s.Condition, failed);
             bool wantMap = s.OutputBitsMap && output.IsActive(s.BitsMapColumn);
-            var r = _t.WithModel(m => m.Score(batch, n, wantMap));
+            var r = _t.WithModel(m => DensityScores.Compute(m, _t.Background, s.ScoreKind, s.Compressor, batch, n, wantMap));
             for (int i = 0; i < n; i++)
             {
                 if (!failed[i]) continue;
                 r.BitsPerDim[i] = double.NaN;
-                if (r.BitsMap is { } bm) bm.AsSpan(i * _shape.Size, _shape.Size).Fill(float.NaN);
+                r.Score[i] = double.NaN;
+                if (r.Map is { } bm) bm.AsSpan(i * _shape.Size, _shape.Size).Fill(float.NaN);
             }
             if (output.IsActive(s.BitsPerDimColumn))
             {
@@ -282,14 +380,19 @@ public sealed class PixelCnnDensityTransformer : PixelCnnTransformerBase
             if (output.IsActive(s.ScoreColumn))
             {
                 var dst = output.GetValues<float>(s.ScoreColumn);
-                for (int i = 0; i < n; i++) dst[i] = (float)r.BitsPerDim[i];
+                for (int i = 0; i < n; i++) dst[i] = (float)r.Score[i];
+            }
+            if (output.IsActive(s.PValueColumn))
+            {
+                var dst = output.GetValues<float>(s.PValueColumn);
+                for (int i = 0; i < n; i++) dst[i] = (float)DensityScores.PValue(r.Score[i], s.ReferenceScores);
             }
             if (output.IsActive(s.PredictedLabelColumn))
             {
                 var dst = output.GetValues<bool>(s.PredictedLabelColumn);
-                for (int i = 0; i < n; i++) dst[i] = failed[i] || r.BitsPerDim[i] > s.Threshold;
+                for (int i = 0; i < n; i++) dst[i] = failed[i] || r.Score[i] > s.Threshold;
             }
-            if (wantMap) r.BitsMap.AsSpan().CopyTo(output.GetVectorBlock(s.BitsMapColumn));
+            if (wantMap) r.Map.AsSpan().CopyTo(output.GetVectorBlock(s.BitsMapColumn));
         }
     }
 }
