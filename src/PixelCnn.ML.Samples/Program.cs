@@ -14,6 +14,7 @@ internal partial class Program
         InfoCommand.Create(),
         TrainCommand.Create(),
         ScoreCommand.Create(),
+        OodExperiment.Create(),
         ApplyCommand.Create(),
         SampleCommand.Create(),
         CompleteCommand.Create(),
