@@ -15,6 +15,7 @@ internal partial class Program
         TrainCommand.Create(),
         ScoreCommand.Create(),
         OodExperiment.Create(),
+        DefendExperiment.Create(),
         ApplyCommand.Create(),
         SampleCommand.Create(),
         CompleteCommand.Create(),

@@ -71,5 +71,8 @@ internal static class Cli
     public static void ShowLog(MLContext ml) =>
         ml.Log += (_, e) => { if (e.Kind != ChannelMessageKind.Trace) Err.MarkupLine($"[grey]{Markup.Escape(e.RawMessage)}[/]"); };
 
+    /// <summary>A section title of a long command's output.</summary>
+    public static void Section(string title) => AnsiConsole.MarkupLine($"\n[bold blue]{Markup.Escape(title)}[/]");
+
     public static IAnsiConsole Err { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
 }

@@ -30,11 +30,6 @@ internal static class OodExperiment
     private static readonly Option<int> BatchSize = new("--typicality-batch") { Description = "Batch size of the typicality test.", DefaultValueFactory = _ => 10 };
     private static readonly Option<DirectoryInfo> OutDir = new("--out-dir") { Description = "Folder for ood.json and the plots.", DefaultValueFactory = _ => new DirectoryInfo("ood-output") };
 
-    public sealed class Row
-    {
-        [VectorType(1, 28, 28)] public float[] Pixels = [];
-    }
-
     public static Command Create()
     {
         var cmd = new Command("ood", "Out-of-distribution detection on Fashion-MNIST: raw bits/dim, likelihood ratio, input complexity and typicality against ML.NET's RandomizedPca.")
@@ -78,7 +73,7 @@ internal static class OodExperiment
                                title: "The out-of-distribution sets");
 
         // ---- ML.NET's RandomizedPca on the same pixels: the baseline every table starts with.
-        Section($"RandomizedPca (rank 20) on {trainRows.Count} images");
+        Cli.Section($"RandomizedPca (rank 20) on {trainRows.Count} images");
         var sw = Stopwatch.StartNew();
         var trainView = ml.Data.LoadFromEnumerable(trainRows.Select(ToRow));
         var pca = ml.AnomalyDetection.Trainers.RandomizedPca("Pixels", rank: 20).Fit(trainView);
@@ -86,7 +81,7 @@ internal static class OodExperiment
         double[] Pca(List<byte[]> images) => pca.Transform(ml.Data.LoadFromEnumerable(images.Select(ToRow))).GetColumn<float>("Score").Select(v => (double)v).ToArray();
 
         // ---- The PixelCNN scorer with a background model (the likelihood ratio's); the other scores reuse its model.
-        Section($"PixelCNN scorer (preset {p.GetValue(Preset)!.ToUpperInvariant()}, {p.GetValue(Epochs)} epoch(s)) with a background model");
+        Cli.Section($"PixelCNN scorer (preset {p.GetValue(Preset)!.ToUpperInvariant()}, {p.GetValue(Epochs)} epoch(s)) with a background model");
         sw.Restart();
         using var scorer = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
         {
@@ -104,7 +99,7 @@ internal static class OodExperiment
             ("input complexity (PNG)", x => Scores(scorer, x, DensityScoreKind.InputComplexity, ComplexityCompressor.Png)),
             ("input complexity (Brotli)", x => Scores(scorer, x, DensityScoreKind.InputComplexity, ComplexityCompressor.Brotli)),
         };
-        Section($"Scoring {normal.Count} normal test images and {sets.Count} OOD sets of {setSize}");
+        Cli.Section($"Scoring {normal.Count} normal test images and {sets.Count} OOD sets of {setSize}");
         var normalScores = methods.Select(m => m.Score(normal)).ToList();
         var normalRaw = normalScores[1];
         var results = new JsonArray();
@@ -176,7 +171,7 @@ internal static class OodExperiment
     private static IEnumerable<byte[]> Images(IdxDataset d, Func<int, bool> keep) =>
         Enumerable.Range(0, d.Count).Where(keep).Select(i => d.GetPixels(i).ToArray());
 
-    private static Row ToRow(byte[] x) => new() { Pixels = x.Select(v => (float)v).ToArray() };
+    private static FashionPixels ToRow(byte[] x) => FashionPixels.From(x);
 
     private static byte[] FlipVertically(byte[] x)
     {
@@ -211,6 +206,4 @@ internal static class OodExperiment
     }
 
     private static string Slug(string name) => new(name.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray());
-
-    private static void Section(string title) => AnsiConsole.MarkupLine($"\n[bold blue]{Markup.Escape(title)}[/]");
 }

@@ -115,7 +115,7 @@ public sealed class CliCommandTests
         StringAssert.Contains(r.Err, "pixelcnn reconstruct");
     }
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
+    internal static (int Code, string Out, string Err) Run(params string[] args)
     {
         var err = new StringWriter();
         var output = new StringWriter();
