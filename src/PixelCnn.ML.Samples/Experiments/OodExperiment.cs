@@ -91,37 +91,39 @@ internal static class OodExperiment
         double trainSeconds = sw.Elapsed.TotalSeconds;
         var typicality = scorer.TypicalityTest(p.GetValue(BatchSize));
 
-        var methods = new List<(string Name, Func<List<byte[]>, double[]> Score)>
+        string[] methods = ["RandomizedPca (ML.NET)", "raw bits/dim", "likelihood ratio", "input complexity (PNG)", "input complexity (Brotli)"];
+        // Every score of a set from one forward pass of each model: the likelihood ratio's pass also gives raw bits/dim.
+        double[][] Scores(List<byte[]> images)
         {
-            ("RandomizedPca (ML.NET)", Pca),
-            ("raw bits/dim", x => Scores(scorer, x, DensityScoreKind.BitsPerDim, ComplexityCompressor.Png)),
-            ("likelihood ratio", x => Scores(scorer, x, DensityScoreKind.LikelihoodRatio, ComplexityCompressor.Png)),
-            ("input complexity (PNG)", x => Scores(scorer, x, DensityScoreKind.InputComplexity, ComplexityCompressor.Png)),
-            ("input complexity (Brotli)", x => Scores(scorer, x, DensityScoreKind.InputComplexity, ComplexityCompressor.Brotli)),
-        };
+            var data = new ImageDataset(1, 28, 28, images.SelectMany(x => x).ToArray());
+            var lr = DensityScores.Compute(scorer.Model, scorer.Background, DensityScoreKind.LikelihoodRatio, ComplexityCompressor.Png, data,
+                                           cancellationToken: Cli.Cancellation);
+            return [Pca(images), lr.BitsPerDim, lr.Score, DensityScores.InputComplexityScores(lr.BitsPerDim, data, ComplexityCompressor.Png),
+                    DensityScores.InputComplexityScores(lr.BitsPerDim, data, ComplexityCompressor.Brotli)];
+        }
         Cli.Section($"Scoring {normal.Count} normal test images and {sets.Count} OOD sets of {setSize}");
-        var normalScores = methods.Select(m => m.Score(normal)).ToList();
+        var normalScores = Scores(normal);
         var normalRaw = normalScores[1];
         var results = new JsonArray();
-        var table = new Table().AddColumn("set").AddColumns(methods.Select(m => new TableColumn(m.Name)).ToArray())
+        var table = new Table().AddColumn("set").AddColumns(methods.Select(m => new TableColumn(m)).ToArray())
             .AddColumn(new TableColumn($"typicality (batches of {typicality.BatchSize})"));
         foreach (var (name, images) in sets)
         {
             var row = new JsonObject { ["set"] = name, ["images"] = images.Count };
             var cells = new List<string> { name };
             var curves = new List<(string, double[], double[])>();
-            double[]? raw = null;
-            for (int m = 0; m < methods.Count; m++)
+            var setScores = Scores(images);
+            var raw = setScores[1];
+            for (int m = 0; m < methods.Length; m++)
             {
-                var scores = methods[m].Score(images);
-                if (m == 1) raw = scores;
+                var scores = setScores[m];
                 var metrics = DetectionMetrics.Compute(normalScores[m].Concat(scores).ToList(),
                                                        normalScores[m].Select(_ => false).Concat(scores.Select(_ => true)).ToList());
-                row[methods[m].Name] = Metrics(metrics);
+                row[methods[m]] = Metrics(metrics);
                 cells.Add($"{metrics.AreaUnderRocCurve:F3}");
-                curves.Add((methods[m].Name, normalScores[m], scores));
+                curves.Add((methods[m], normalScores[m], scores));
             }
-            var typ = Typicality(typicality, normalRaw, raw!);
+            var typ = Typicality(typicality, normalRaw, raw);
             row["typicality"] = Metrics(typ);
             row["typicality"]!["batch_size"] = typicality.BatchSize;
             cells.Add($"{typ.AreaUnderRocCurve:F3}");
@@ -130,7 +132,7 @@ internal static class OodExperiment
             var slug = Slug(name);
             Plots.Roc(Path.Combine(outDir.FullName, $"roc-{slug}.png"), $"ROC: {name} vs Fashion-MNIST test", curves);
             Plots.Histograms(Path.Combine(outDir.FullName, $"hist-{slug}.png"), $"Scores: {name} vs Fashion-MNIST test", "raw bits/dim",
-                             [("Fashion-MNIST test", normalRaw), (name, raw!)]);
+                             [("Fashion-MNIST test", normalRaw), (name, raw)]);
         }
         AnsiConsole.WriteLine("AUROC (positives: the OOD set; negatives: Fashion-MNIST test images of the trained classes)");
         AnsiConsole.Write(table);
@@ -160,12 +162,6 @@ internal static class OodExperiment
         var n = test.BatchStatistics(normalRaw);
         var o = test.BatchStatistics(oodRaw);
         return DetectionMetrics.Compute(n.Concat(o).ToList(), n.Select(_ => false).Concat(o.Select(_ => true)).ToList(), falsePositiveCount: 1);
-    }
-
-    private static double[] Scores(PixelCnnDensityTransformer scorer, List<byte[]> images, DensityScoreKind kind, ComplexityCompressor compressor)
-    {
-        var data = new ImageDataset(1, 28, 28, images.SelectMany(x => x).ToArray());
-        return DensityScores.Compute(scorer.Model, scorer.Background, kind, compressor, data, cancellationToken: Cli.Cancellation).Score;
     }
 
     private static IEnumerable<byte[]> Images(IdxDataset d, Func<int, bool> keep) =>

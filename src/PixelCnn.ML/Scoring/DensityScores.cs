@@ -49,13 +49,20 @@ public static class DensityScores
                 return new(r.BitsPerDim, score, diff);
             }
             case DensityScoreKind.InputComplexity:
-            {
-                var complexity = InputComplexity.BitsPerDim(data.Pixels, data.Count, data.Channels, data.Height, data.Width, compressor);
-                return new(r.BitsPerDim, r.BitsPerDim.Zip(complexity, (m, l) => m - l).ToArray(), r.BitsMap);
-            }
+                return new(r.BitsPerDim, InputComplexityScores(r.BitsPerDim, data, compressor), r.BitsMap);
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown score kind");
         }
+    }
+
+    /// <summary>The input-complexity scores bits/dim(x) − L(x) of <paramref name="data"/>, given the model's bits/dim of it.</summary>
+    public static double[] InputComplexityScores(IReadOnlyList<double> bitsPerDim, Data.ImageDataset data, ComplexityCompressor compressor)
+    {
+        ArgumentNullException.ThrowIfNull(bitsPerDim);
+        ArgumentNullException.ThrowIfNull(data);
+        if (bitsPerDim.Count != data.Count) throw new ArgumentException($"{bitsPerDim.Count} scores for {data.Count} images", nameof(bitsPerDim));
+        var complexity = InputComplexity.BitsPerDim(data.Pixels, data.Count, data.Channels, data.Height, data.Width, compressor);
+        return complexity.Select((l, i) => bitsPerDim[i] - l).ToArray();
     }
 
     /// <summary>

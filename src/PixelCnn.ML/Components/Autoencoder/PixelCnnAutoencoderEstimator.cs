@@ -159,8 +159,7 @@ public sealed class PixelCnnAutoencoderTransformer : PixelCnnTransformerBase
     // Called by ML.NET's model loader ([LoadableClass] above).
     private static PixelCnnAutoencoderTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
     {
-        var (o, model) = ComponentSaving.Load(env, ctx, Saved);
-        try
+        return ComponentSaving.Load(env, ctx, Saved, (o, model) =>
         {
             var settings = new Settings(o.GetString("featureColumn"), o.GetShape(), o.GetBoolean("outputReconstruction"), o.GetDouble("temperature"),
                                         o.GetUInt64("samplingSeed"), o.GetInt32("batchSize"), o.GetOutputColumn("embedding"), o.GetOutputColumn("bitsPerDim"),
@@ -168,12 +167,7 @@ public sealed class PixelCnnAutoencoderTransformer : PixelCnnTransformerBase
             o.CheckModelShape(model, settings.Shape);
             if (!model.Config.IsAutoencoder) throw o.Error("the model has no encoder (EmbeddingSize is 0)");
             return new PixelCnnAutoencoderTransformer(model, settings);
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        });
     }
 
     private sealed class Mapper : IBatchMapper

@@ -47,6 +47,24 @@ internal static class ComponentSaving
         return (options, LoadModel(env, ctx, info, ""));
     }
 
+    /// <summary>
+    /// Reads a component's options and model and builds the transformer with <paramref name="build"/>; the model is
+    /// disposed when building fails (a bad option, a model that does not fit the component).
+    /// </summary>
+    public static T Load<T>(IHostEnvironment env, ModelLoadContext ctx, Info info, Func<SavedOptions, PixelCnnModel, T> build)
+    {
+        var (options, model) = Load(env, ctx, info);
+        try
+        {
+            return build(options, model);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Reads the model whose entry names start with <paramref name="prefix"/>, on the loading MLContext's device.</summary>
     public static PixelCnnModel LoadModel(IHostEnvironment env, ModelLoadContext ctx, Info info, string prefix)
     {

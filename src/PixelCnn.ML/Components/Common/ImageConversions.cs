@@ -1,24 +1,14 @@
 // Between the samplers' NCHW bytes and ML.NET's images (MLImage, RGBA) and pixel vectors.
 using Microsoft.ML.Data;
 using PixelCnn.ML.Data;
+using PixelCnn.ML.Pictures;
 
 namespace PixelCnn.ML.Components;
 
 internal static class ImageConversions
 {
     /// <summary>Image <paramref name="index"/> of NCHW <paramref name="bytes"/> as an ML.NET image (grey images as R = G = B).</summary>
-    public static MLImage ToImage(ReadOnlySpan<byte> bytes, int index, ImageShape s)
-    {
-        int plane = s.Height * s.Width;
-        var chw = bytes.Slice(index * s.Size, s.Size);
-        var rgba = new byte[plane * 4];
-        for (int p = 0; p < plane; p++)
-        {
-            for (int c = 0; c < 3; c++) rgba[p * 4 + c] = chw[(s.Channels == 1 ? 0 : c) * plane + p];
-            rgba[p * 4 + 3] = 255;
-        }
-        return MLImage.CreateFromPixels(s.Width, s.Height, MLPixelFormat.Rgba32, rgba);
-    }
+    public static MLImage ToImage(ReadOnlySpan<byte> bytes, int index, ImageShape s) => RasterImage.FromChw(bytes, index, s).ToMLImage();
 
     /// <summary>Writes every image of a batch into an image column and, when active, a CHW pixel-vector column.</summary>
     public static void WriteImages(BatchMapperOutput output, ReadOnlySpan<byte> nchw, int count, ImageShape s, string imageColumn, string? pixelsColumn)

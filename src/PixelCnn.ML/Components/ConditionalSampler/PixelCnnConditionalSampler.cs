@@ -183,8 +183,7 @@ public sealed class PixelCnnConditionalSamplerTransformer : PixelCnnTransformerB
     // Called by ML.NET's model loader ([LoadableClass] above).
     private static PixelCnnConditionalSamplerTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
     {
-        var (o, model) = ComponentSaving.Load(env, ctx, Saved);
-        try
+        return ComponentSaving.Load(env, ctx, Saved, (o, model) =>
         {
             var condition = ConditionColumn.FromJson(o.Json["condition"], o) ?? throw o.Error("option 'condition' is missing");
             var settings = new Settings(condition, o.GetShape(), o.GetDouble("temperature"), o.GetUInt64("samplingSeed"), o.GetInt32("batchSize"),
@@ -193,12 +192,7 @@ public sealed class PixelCnnConditionalSamplerTransformer : PixelCnnTransformerB
             if (model.Config.ConditionSize != condition.Size)
                 throw o.Error($"the model is conditioned on {model.Config.ConditionSize} values but the component's condition has {condition.Size}");
             return new PixelCnnConditionalSamplerTransformer(model, settings);
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        });
     }
 
     private sealed class Mapper(PixelCnnConditionalSamplerTransformer t) : IBatchMapper

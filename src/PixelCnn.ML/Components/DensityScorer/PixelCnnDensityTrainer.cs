@@ -293,9 +293,7 @@ public sealed class PixelCnnDensityTransformer : PixelCnnTransformerBase
     // Called by ML.NET's model loader ([LoadableClass] above).
     private static PixelCnnDensityTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
     {
-        var (o, model) = ComponentSaving.Load(env, ctx, Saved);
-        PixelCnnModel? background = null;
-        try
+        return ComponentSaving.Load(env, ctx, Saved, (o, model) =>
         {
             var kind = o.GetEnum<DensityScoreKind>("scoreKind");
             var settings = new Settings(
@@ -307,20 +305,15 @@ public sealed class PixelCnnDensityTransformer : PixelCnnTransformerBase
             o.CheckModelShape(model, settings.Shape);
             if ((settings.Condition?.Size ?? 0) != (model.Config.Conditioning == ConditioningKind.None ? 0 : model.Config.ConditionSize))
                 throw o.Error("the model's condition size does not match the component's condition column");
-            if (kind == DensityScoreKind.LikelihoodRatio)
-            {
-                background = ComponentSaving.LoadModel(env, ctx, Saved, BackgroundPrefix);
-                if (background.Config != model.Config) throw o.Error("the background model's configuration differs from the model's");
-            }
             if (settings.ReferenceScores.Length == 0) throw o.Error("option 'referenceScores' is empty");
+            var background = kind == DensityScoreKind.LikelihoodRatio ? ComponentSaving.LoadModel(env, ctx, Saved, BackgroundPrefix) : null;
+            if (background is not null && background.Config != model.Config)
+            {
+                background.Dispose();
+                throw o.Error("the background model's configuration differs from the model's");
+            }
             return new PixelCnnDensityTransformer(model, background, settings with { ReferenceScores = settings.ReferenceScores.Order().ToArray() });
-        }
-        catch
-        {
-            model.Dispose();
-            background?.Dispose();
-            throw;
-        }
+        });
     }
 
     private sealed class Mapper : IBatchMapper

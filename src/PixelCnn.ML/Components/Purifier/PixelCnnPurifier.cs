@@ -123,19 +123,13 @@ public sealed class PixelCnnPurifierTransformer : PixelCnnTransformerBase
     // Called by ML.NET's model loader ([LoadableClass] above).
     private static PixelCnnPurifierTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
     {
-        var (o, model) = ComponentSaving.Load(env, ctx, Saved);
-        try
+        return ComponentSaving.Load(env, ctx, Saved, (o, model) =>
         {
             var settings = new Settings(o.GetString("inputColumn"), o.GetString("outputColumn"), o.GetShape(), o.GetInt32("epsilon"), o.GetInt32("batchSize"));
             o.CheckModelShape(model, settings.Shape);
             if (model.Config.Conditioning != ConditioningKind.None) throw o.Error("a purifier's model must be unconditional");
             return new PixelCnnPurifierTransformer(model, settings);
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        });
     }
 
     private sealed class Mapper(PixelCnnPurifierTransformer t) : IBatchMapper
