@@ -11,6 +11,10 @@ public enum PixelCnnArchitecture
     PixelCnn,
     /// <summary>Gated PixelCNN: vertical + horizontal stacks, gated activations, no blind spot.</summary>
     GatedPixelCnn,
+    /// <summary>PixelRNN Row LSTM: 1 x k input-to-state and state-to-state convolutions, scanned row by row (triangular receptive field).</summary>
+    RowLstm,
+    /// <summary>PixelRNN Diagonal BiLSTM: two LSTM directions scanned along the diagonals of the skewed map (the whole context, no blind spot).</summary>
+    DiagonalBiLstm,
 }
 
 public enum ConditioningKind
@@ -41,15 +45,15 @@ public sealed record PixelCnnConfig
 
     // ---- architecture
     public PixelCnnArchitecture Architecture { get; init; } = PixelCnnArchitecture.GatedPixelCnn;
-    /// <summary>Number of gated blocks (Gated PixelCNN) or mask-B residual layers (PixelCNN).</summary>
+    /// <summary>Number of gated blocks (Gated PixelCNN), mask-B residual layers (PixelCNN) or LSTM layers (PixelRNN).</summary>
     public int Layers { get; init; } = 8;
-    /// <summary>Feature maps per stack (p in the paper).</summary>
+    /// <summary>Feature maps per stack (p in the Gated PixelCNN paper); for the PixelRNN architectures the LSTM state size h (features between layers: 2h).</summary>
     public int HiddenChannels { get; init; } = 32;
-    /// <summary>Kernel size n of the (n x n) masked convolutions; odd.</summary>
+    /// <summary>Kernel size n of the (n x n) masked convolutions, or k of the Row LSTM's 1 x k convolutions; odd. The Diagonal BiLSTM's are fixed (1x1 and 2x1).</summary>
     public int KernelSize { get; init; } = 3;
     /// <summary>Width of the 1x1 output head before the logits.</summary>
     public int OutputHiddenChannels { get; init; } = 128;
-    /// <summary>Sum per-layer 1x1 skip outputs into the head (Gated PixelCNN only).</summary>
+    /// <summary>Sum per-layer 1x1 skip outputs into the head (Gated PixelCNN and PixelRNN; the PixelCNN baseline has none).</summary>
     public bool SkipConnections { get; init; }
     public OutputDistribution Output { get; init; } = OutputDistribution.Softmax256;
     /// <summary>Mixture components per sub-pixel for <see cref="OutputDistribution.LogisticMixture"/>.</summary>
@@ -93,13 +97,52 @@ public sealed record PixelCnnConfig
         Architecture = PixelCnnArchitecture.GatedPixelCnn, Layers = 12, HiddenChannels = 64, KernelSize = 5, OutputHiddenChannels = 256,
     };
 
-    /// <summary>The preset named "S" or "M" (case-insensitive).</summary>
-    public static PixelCnnConfig Preset(string name) => name.Trim().ToUpperInvariant() switch
+    /// <summary>The preset named "S" or "M" (case-insensitive) of the Gated PixelCNN.</summary>
+    public static PixelCnnConfig Preset(string name) => Preset(name, PixelCnnArchitecture.GatedPixelCnn);
+
+    /// <summary>
+    /// The preset named "S" or "M" of an architecture. The Gated PixelCNN's are <see cref="PresetS"/> and
+    /// <see cref="PresetM"/>; the others are sized to about the same number of parameters (S ≈ 0.2 M, M ≈ 1.6 M):
+    /// PixelCNN baseline S 8 layers x 32, M 12 x 64 (kernel 3 and 5); Row LSTM S 4 layers, h = 32, k = 3,
+    /// M 6 layers, h = 64; Diagonal BiLSTM S 4 layers, h = 32, M 6 layers, h = 64 (heads as the gated presets).
+    /// </summary>
+    public static PixelCnnConfig Preset(string name, PixelCnnArchitecture architecture)
     {
-        "S" => PresetS,
-        "M" => PresetM,
-        _ => throw new ArgumentException($"Unknown preset '{name}': expected S or M.", nameof(name)),
-    };
+        var gated = name.Trim().ToUpperInvariant() switch
+        {
+            "S" => PresetS,
+            "M" => PresetM,
+            _ => throw new ArgumentException($"Unknown preset '{name}': expected S or M.", nameof(name)),
+        };
+        bool small = gated == PresetS;
+        return architecture switch
+        {
+            PixelCnnArchitecture.GatedPixelCnn => gated,
+            PixelCnnArchitecture.PixelCnn => gated with { Architecture = architecture },
+            PixelCnnArchitecture.RowLstm or PixelCnnArchitecture.DiagonalBiLstm => gated with
+            {
+                Architecture = architecture, Layers = small ? 4 : 6, KernelSize = 3,
+            },
+            _ => throw new ArgumentOutOfRangeException(nameof(architecture), architecture, "unknown architecture"),
+        };
+    }
+
+    /// <summary>
+    /// An architecture by its name: the enum name (case-insensitive) or the CLI's spelling
+    /// (gated, pixelcnn, row-lstm, diagonal-bilstm).
+    /// </summary>
+    public static PixelCnnArchitecture ParseArchitecture(string name)
+    {
+        var key = name.Trim().Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).ToUpperInvariant();
+        return key switch
+        {
+            "GATED" or "GATEDPIXELCNN" => PixelCnnArchitecture.GatedPixelCnn,
+            "PIXELCNN" or "BASELINE" => PixelCnnArchitecture.PixelCnn,
+            "ROWLSTM" => PixelCnnArchitecture.RowLstm,
+            "DIAGONALBILSTM" or "DIAGONAL" => PixelCnnArchitecture.DiagonalBiLstm,
+            _ => throw new ArgumentException($"Unknown architecture '{name}': expected gated, pixelcnn, row-lstm or diagonal-bilstm.", nameof(name)),
+        };
+    }
 
     /// <summary>Sub-pixels per image (C·H·W), the "dim" of bits/dim.</summary>
     [JsonIgnore] public int Dimensions => Channels * Height * Width;
@@ -112,6 +155,7 @@ public sealed record PixelCnnConfig
             if (!ok) throw new ArgumentException($"{option}: {message}", option);
         }
         Require(Channels is 1 or 3, nameof(Channels), $"must be 1 or 3, got {Channels}");
+        Require(Enum.IsDefined(Architecture), nameof(Architecture), $"unknown architecture {Architecture}");
         Require(Height is >= 2 and <= 1024, nameof(Height), $"must be 2..1024, got {Height}");
         Require(Width is >= 2 and <= 1024, nameof(Width), $"must be 2..1024, got {Width}");
         Require(Layers is >= 1 and <= 128, nameof(Layers), $"must be 1..128, got {Layers}");

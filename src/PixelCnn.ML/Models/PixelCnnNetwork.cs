@@ -48,6 +48,7 @@ public abstract class PixelCnnNetwork : nn.Module<Tensor, Tensor?, Tensor>
     {
         PixelCnnArchitecture.GatedPixelCnn => new GatedPixelCnn(config, generator),
         PixelCnnArchitecture.PixelCnn => new PixelCnnBaseline(config, generator),
+        PixelCnnArchitecture.RowLstm or PixelCnnArchitecture.DiagonalBiLstm => new PixelRnn(config, generator),
         _ => throw new ArgumentOutOfRangeException(nameof(config), config.Architecture, "unknown architecture"),
     };
 

@@ -60,6 +60,7 @@ internal abstract class SubPixelStepper : IDisposable
         {
             GatedPixelCnn gated => new CachedGatedStepper(gated, device, batch, conditions, directWrites),
             PixelCnnBaseline baseline => new CachedBaselineStepper(baseline, device, batch, conditions, directWrites),
+            PixelRnn rnn => new CachedPixelRnnStepper(rnn, device, batch, conditions, directWrites),
             _ => throw new NotSupportedException($"no cached sampler for {network.GetType().Name}; use {nameof(SamplerKind)}.{nameof(SamplerKind.Naive)}"),
         },
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown sampler kind"),

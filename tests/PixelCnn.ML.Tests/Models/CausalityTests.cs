@@ -1,4 +1,4 @@
-// Causality of every architecture x {1, 3 colours} x {unconditional, global, spatial conditioning}:
+// Causality of every architecture (Gated PixelCNN, PixelCNN, Row LSTM, Diagonal BiLSTM) x {1, 3 colours} x {unconditional, global, spatial conditioning}:
 // the parameters predicting sub-pixel t (raster order, R<G<B) must not depend on sub-pixel t or any
 // later one, nor on other images of the batch; and the gated model must see every earlier sub-pixel
 // of its receptive field (no blind spot), which the plain masked stack does not.
@@ -13,7 +13,7 @@ public class CausalityTests
 {
     public static IEnumerable<object[]> Variants()
     {
-        foreach (var arch in new[] { PixelCnnArchitecture.GatedPixelCnn, PixelCnnArchitecture.PixelCnn })
+        foreach (var arch in new[] { PixelCnnArchitecture.GatedPixelCnn, PixelCnnArchitecture.PixelCnn, PixelCnnArchitecture.RowLstm, PixelCnnArchitecture.DiagonalBiLstm })
             foreach (var colours in new[] { 1, 3 })
                 foreach (var cond in new[] { ConditioningKind.None, ConditioningKind.Global, ConditioningKind.Spatial })
                     foreach (var output in new[] { OutputDistribution.Softmax256, OutputDistribution.LogisticMixture })
@@ -24,8 +24,8 @@ public class CausalityTests
                                                OutputDistribution output = OutputDistribution.Softmax256, int size = 6, int layers = 3) => new()
     {
         Architecture = arch, Channels = colours, Height = size, Width = size, Layers = layers, HiddenChannels = 24,
-        KernelSize = 3, OutputHiddenChannels = 24, Conditioning = cond, ConditionSize = cond == ConditioningKind.None ? 0 : 4,
-        SpatialConditionChannels = 3, Output = output, MixtureComponents = 2, SkipConnections = arch == PixelCnnArchitecture.GatedPixelCnn,
+        KernelSize = 3, OutputHiddenChannels = 48, Conditioning = cond, ConditionSize = cond == ConditioningKind.None ? 0 : 4,
+        SpatialConditionChannels = 3, Output = output, MixtureComponents = 2, SkipConnections = arch != PixelCnnArchitecture.PixelCnn,
     };
 
     internal static (PixelCnnNetwork net, Tensor x, Tensor? h) Build(PixelCnnConfig c, int batch = 2, ulong seed = 7)
