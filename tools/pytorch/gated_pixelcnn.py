@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Independent PyTorch implementation of PixelCnn.ML's models, for cross-checks and benchmarks.
+"""Independent PyTorch implementation of PixelCnn.ML's models, for cross-checks and benchmarks
+(the PixelRNN architectures are in pixelrnn.py next to this file).
 
 Written from the papers and docs/architecture.md, not generated from the C# code; parameter names
 match the C# state dicts so weights travel through safetensors. Runs with Debian's python3-torch
@@ -254,7 +255,12 @@ class PixelCnnBaseline(nn.Module):
 
 
 def build(cfg):
-    return GatedPixelCnn(cfg) if cfg["architecture"] == "GatedPixelCnn" else PixelCnnBaseline(cfg)
+    arch = cfg["architecture"]
+    if arch in ("RowLstm", "DiagonalBiLstm"):
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from pixelrnn import PixelRnn
+        return PixelRnn(cfg)
+    return GatedPixelCnn(cfg) if arch == "GatedPixelCnn" else PixelCnnBaseline(cfg)
 
 
 PRESETS = {

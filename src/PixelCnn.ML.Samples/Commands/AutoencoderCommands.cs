@@ -31,7 +31,7 @@ internal static class AutoencoderCommands
         var outFile = new Option<FileInfo>("--out") { Description = "Model zip to write.", DefaultValueFactory = _ => new FileInfo("pixelcnn-autoencoder.zip") };
         var cmd = new Command("train-autoencoder", "Train a PixelCNN autoencoder (convolutional encoder to h, PixelCNN decoder p(x | h)) and save it as a model zip.")
         {
-            data, TrainCommand.Take, TrainCommand.ImageSize, TrainCommand.Rgb, EmbeddingSize, Preset, Epochs, MaxSteps, Spatial, TrainSeed, outFile, TrainCommand.DeviceOption,
+            data, TrainCommand.Take, TrainCommand.ImageSize, TrainCommand.Rgb, EmbeddingSize, Cli.Architecture, Preset, Epochs, MaxSteps, Spatial, TrainSeed, outFile, TrainCommand.DeviceOption,
         };
         cmd.SetAction(p =>
         {
@@ -43,7 +43,7 @@ internal static class AutoencoderCommands
             var options = new PixelCnnAutoencoderEstimator.Options
             {
                 FeatureColumnName = "Pixels", EmbeddingSize = m, Conditioning = p.GetValue(Spatial) ? ConditioningKind.Spatial : ConditioningKind.Global,
-                Model = PixelCnnConfig.Preset(p.GetValue(Preset)!),
+                Model = Cli.ModelPreset(p, Preset),
                 Training = { Epochs = p.GetValue(Epochs), MaxSteps = p.GetValue(MaxSteps), Seed = (ulong)p.GetValue(TrainSeed) }, Progress = new ConsoleTrainingProgress(), CancellationToken = Cli.Cancellation,
             };
             Cli.Err.MarkupLine($"Training a PixelCNN autoencoder (m = {m}) on {Markup.Escape(source.Description)}");

@@ -12,6 +12,17 @@ internal static class Cli
 {
     public const int Ok = 0, Failed = 1, Usage = 2, Cancelled = 130;
 
+    /// <summary>The architecture of a model a command trains (with its --preset).</summary>
+    internal static readonly Option<string> Architecture = new("--arch")
+    {
+        Description = "Architecture: gated (Gated PixelCNN), pixelcnn (the plain PixelCNN), row-lstm or diagonal-bilstm (PixelRNN).",
+        DefaultValueFactory = _ => "gated",
+    };
+
+    /// <summary>The preset named by <paramref name="preset"/> of the architecture named by --arch.</summary>
+    internal static Models.PixelCnnConfig ModelPreset(ParseResult p, Option<string> preset) =>
+        Models.PixelCnnConfig.Preset(p.GetValue(preset)!, Models.PixelCnnConfig.ParseArchitecture(p.GetValue(Architecture)!));
+
     /// <summary>Cancelled on Ctrl+C so long work stops between steps and checkpoints.</summary>
     public static CancellationToken Cancellation { get; private set; }
 

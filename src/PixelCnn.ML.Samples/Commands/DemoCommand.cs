@@ -40,7 +40,7 @@ internal static class DemoCommand
     {
         var cmd = new Command("demo", "Fashion-MNIST demo: train, score, flag a held-out class as anomalies, sample every class, complete images.")
         {
-            Out, TrainImages, Epochs, Holdout, Preset, PerClass, TestImages, TrainCommand.DeviceOption,
+            Out, TrainImages, Epochs, Holdout, Cli.Architecture, Preset, PerClass, TestImages, TrainCommand.DeviceOption,
         };
         cmd.SetAction(Run);
         return cmd;
@@ -57,9 +57,9 @@ internal static class DemoCommand
         var device = Engine.DeviceSelector.Parse(p.GetValue(TrainCommand.DeviceOption)!);
         var ml = new MLContext(seed: 1) { GpuDeviceId = (device.type == DeviceType.CUDA) ? device.index : null };
         Cli.ShowLog(ml);
-        var config = PixelCnnConfig.Preset(p.GetValue(Preset)!);
+        var config = Cli.ModelPreset(p, Preset);
         int nTrain = p.GetValue(TrainImages), epochs = p.GetValue(Epochs);
-        var summary = new JsonObject { ["preset"] = p.GetValue(Preset)!.ToUpperInvariant(), ["train_images"] = nTrain, ["epochs"] = epochs,
+        var summary = new JsonObject { ["preset"] = p.GetValue(Preset)!.ToUpperInvariant(), ["architecture"] = config.Architecture.ToString(), ["train_images"] = nTrain, ["epochs"] = epochs,
                                        ["holdout_class"] = names[holdout], ["device"] = device.ToString(), ["threads"] = torch.get_num_threads() };
 
         var train = FashionMnist.Load(FashionMnistSplit.Train);

@@ -14,7 +14,7 @@ internal static class TrainCommand
     internal static readonly Option<int?> Take = new("--take") { Description = "Use only the first N images." };
     internal static readonly Option<int> ImageSize = new("--image-size") { Description = "Folder images are resized to this square size.", DefaultValueFactory = _ => 28 };
     internal static readonly Option<bool> Rgb = new("--rgb") { Description = "Model folder images in colour (R→G→B) instead of grayscale." };
-    private static readonly Option<string> Preset = new("--preset") { Description = "Model preset: S or M.", DefaultValueFactory = _ => "S" };
+    private static readonly Option<string> Preset = new("--preset") { Description = "Model preset: S or M (sized per architecture, see PixelCnnConfig.Preset).", DefaultValueFactory = _ => "S" };
     private static readonly Option<int> Epochs = new("--epochs") { Description = "Passes over the data.", DefaultValueFactory = _ => 1 };
     private static readonly Option<long?> MaxSteps = new("--max-steps") { Description = "Stop after this many optimizer steps." };
     private static readonly Option<bool> ConditionOnLabel = new("--condition-on-label") { Description = "Condition the model on the class label (one-hot)." };
@@ -29,7 +29,7 @@ internal static class TrainCommand
     {
         var cmd = new Command("train", "Train a PixelCNN density scorer on images and save it as a model zip.")
         {
-            Data, Take, ImageSize, Rgb, Preset, Epochs, MaxSteps, ConditionOnLabel, Validation, Percentile, Checkpoint, DeviceOption, Seed, Out,
+            Data, Take, ImageSize, Rgb, Cli.Architecture, Preset, Epochs, MaxSteps, ConditionOnLabel, Validation, Percentile, Checkpoint, DeviceOption, Seed, Out,
         };
         cmd.SetAction(p =>
         {
@@ -41,7 +41,7 @@ internal static class TrainCommand
             var options = new PixelCnnDensityTrainer.Options
             {
                 FeatureColumnName = "Pixels", ConditionColumnName = p.GetValue(ConditionOnLabel) ? "Label" : null,
-                Model = PixelCnnConfig.Preset(p.GetValue(Preset)!),
+                Model = Cli.ModelPreset(p, Preset),
                 Training =
                 {
                     Epochs = p.GetValue(Epochs), MaxSteps = p.GetValue(MaxSteps),

@@ -102,9 +102,9 @@ public sealed record PixelCnnConfig
 
     /// <summary>
     /// The preset named "S" or "M" of an architecture. The Gated PixelCNN's are <see cref="PresetS"/> and
-    /// <see cref="PresetM"/>; the others are sized to about the same number of parameters (S ≈ 0.2 M, M ≈ 1.6 M):
-    /// PixelCNN baseline S 8 layers x 32, M 12 x 64 (kernel 3 and 5); Row LSTM S 4 layers, h = 32, k = 3,
-    /// M 6 layers, h = 64; Diagonal BiLSTM S 4 layers, h = 32, M 6 layers, h = 64 (heads as the gated presets).
+    /// <see cref="PresetM"/> (0.19 M and 1.95 M parameters); the PixelCNN baseline takes the same layers, widths and
+    /// kernels; the PixelRNN presets are sized to about the gated ones' parameter counts: S 4 LSTM layers, h = 32
+    /// (Row LSTM 0.20 M with k = 3, Diagonal BiLSTM 0.19 M), M 12 layers, h = 64 (heads as the gated presets).
     /// </summary>
     public static PixelCnnConfig Preset(string name, PixelCnnArchitecture architecture)
     {
@@ -121,7 +121,7 @@ public sealed record PixelCnnConfig
             PixelCnnArchitecture.PixelCnn => gated with { Architecture = architecture },
             PixelCnnArchitecture.RowLstm or PixelCnnArchitecture.DiagonalBiLstm => gated with
             {
-                Architecture = architecture, Layers = small ? 4 : 6, KernelSize = 3,
+                Architecture = architecture, Layers = small ? 4 : 12, KernelSize = 3,
             },
             _ => throw new ArgumentOutOfRangeException(nameof(architecture), architecture, "unknown architecture"),
         };

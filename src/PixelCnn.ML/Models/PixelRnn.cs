@@ -65,17 +65,6 @@ internal static class LstmCell
         flat = nn.functional.pad(flat, [0, h]);
         return flat.view(n, c, h, width + h + 1).narrow(3, 0, width).contiguous().MoveToOuterDisposeScope();
     }
-
-    /// <summary>[K, H] with 1 where skewed column k of row i is inside the image (0 ≤ k − i &lt; W).</summary>
-    internal static Tensor InsideImage(long height, long width, Device device)
-    {
-        long k = width + height - 1;
-        var m = new float[k * height];
-        for (long col = 0; col < k; col++)
-            for (long row = 0; row < height; row++)
-                m[col * height + row] = col - row >= 0 && col - row < width ? 1f : 0f;
-        return tensor(m, [k, height], device: device);
-    }
 }
 
 /// <summary>One recurrent layer: features f [N, 2h, H, W], the layer condition and the scaled image → (f + residual(hid), skip(hid) or null).</summary>
@@ -148,9 +137,11 @@ public sealed class RowLstmLayer : RecurrentLayer
         var hid = zeros([n, _h, 1, width], dtype: f.dtype, device: f.device);
         Tensor? cell = null;
         var rows = new Tensor[height];
+        // One unbind, not a narrow per row: the backward of each narrow would fill a whole map of zeros.
+        var preRows = pre.unbind(2);
         for (int i = 0; i < height; i++)
         {
-            var p = state_to_state.forward(hid).add_(pre.narrow(2, i, 1));
+            var p = state_to_state.forward(hid).add_(preRows[i].unsqueeze(2));
             (hid, cell) = LstmCell.Step(p, cell, _h, gateDim: 1);
             rows[i] = hid;
         }
@@ -223,19 +214,24 @@ public sealed class DiagonalBiLstmLayer : RecurrentLayer
         var skewed = LstmCell.Skew(cat([pre, preR.flip(3)], 1)); // [N, 8h, H, K]
         var weight = cat([state_to_state.EffectiveWeight(), state_to_state_r.EffectiveWeight()], 0);
         var bias = cat([state_to_state.bias, state_to_state_r.bias], 0);
-        var inside = LstmCell.InsideImage(height, width, f.device).to(f.dtype);
         long columns = width + height - 1;
         var hid = zeros([n, 2 * h, height, 1], dtype: f.dtype, device: f.device);
-        Tensor? cell = null;
+        var cell = zeros([n, 2, h, height], dtype: f.dtype, device: f.device);
         var outputs = new Tensor[columns];
+        // One unbind, not a select per column: the backward of each select would fill the whole skewed map.
+        var preColumns = skewed.unbind(3);
         for (int k = 0; k < columns; k++)
         {
-            using var padded = nn.functional.pad(hid, [0, 0, 1, 0]);
-            var p = nn.functional.conv2d(padded, weight, bias, groups: 2).squeeze(3).add_(skewed.select(3, k)).view(n, 2, 4 * h, height);
-            var (hn, cn) = LstmCell.Step(p, cell, h, gateDim: 2);
-            var m = inside.select(0, k).view(1, 1, 1, height);
-            cell = cn.mul_(m);
-            var state = hn.mul_(m).view(n, 2 * h, height);
+            // Only rows lo..hi of column k lie inside the image; outside it the state stays zero, so the scan
+            // computes the band and pads it back to H rows (half the work of the full skewed column).
+            long lo = Math.Max(0, k - (width - 1)), hi = Math.Min(height - 1, k), band = hi - lo + 1;
+            using var padded = nn.functional.pad(hid, [0, 0, 1, 0]); // row r + 1 holds state row r; row 0 the zero above the top
+            var p = nn.functional.conv2d(padded.narrow(2, lo, band + 1), weight, bias, groups: 2).squeeze(3)
+                .add_(preColumns[k].narrow(2, lo, band)).view(n, 2, 4 * h, band);
+            var (hn, cn) = LstmCell.Step(p, cell.narrow(3, lo, band), h, gateDim: 2);
+            long[] embed = [lo, height - 1 - hi];
+            cell = lo == 0 && hi == height - 1 ? cn : nn.functional.pad(cn, embed);
+            var state = (lo == 0 && hi == height - 1 ? hn : nn.functional.pad(hn, embed)).view(n, 2 * h, height);
             outputs[k] = state;
             hid = state.unsqueeze(3);
         }

@@ -1,4 +1,4 @@
-// Cross-check against an independent PyTorch implementation (tools/pytorch/gated_pixelcnn.py) run
+// Cross-check against an independent PyTorch implementation (tools/pytorch/gated_pixelcnn.py and pixelrnn.py) run
 // with Debian's python3-torch: the same weights (through safetensors) and inputs must give the same
 // logits and bits/dim within 1e-4.
 using System.Diagnostics;
@@ -43,6 +43,13 @@ public class PyTorchCrossCheckTests
         yield return ["gated, grey, spatial, kernel 5", baseCfg with { KernelSize = 5, Conditioning = ConditioningKind.Spatial, ConditionSize = 3, SpatialConditionChannels = 4 }];
         yield return ["baseline, RGB, softmax, global", baseCfg with { Architecture = PixelCnnArchitecture.PixelCnn, Channels = 3, Conditioning = ConditioningKind.Global, ConditionSize = 2 }];
         yield return ["preset S", PixelCnnConfig.PresetS];
+        var rnn = baseCfg with { Layers = 2, HiddenChannels = 9 };
+        yield return ["row LSTM, grey, softmax", rnn with { Architecture = PixelCnnArchitecture.RowLstm }];
+        yield return ["row LSTM, RGB, mixture, global, skips, kernel 5", rnn with { Architecture = PixelCnnArchitecture.RowLstm, Channels = 3, KernelSize = 5, Output = OutputDistribution.LogisticMixture, Conditioning = ConditioningKind.Global, ConditionSize = 4, SkipConnections = true }];
+        yield return ["diagonal BiLSTM, grey, spatial", rnn with { Architecture = PixelCnnArchitecture.DiagonalBiLstm, Conditioning = ConditioningKind.Spatial, ConditionSize = 3, SpatialConditionChannels = 4 }];
+        yield return ["diagonal BiLSTM, RGB, global, skips", rnn with { Architecture = PixelCnnArchitecture.DiagonalBiLstm, Channels = 3, Conditioning = ConditioningKind.Global, ConditionSize = 2, SkipConnections = true }];
+        yield return ["row LSTM preset S", PixelCnnConfig.Preset("S", PixelCnnArchitecture.RowLstm)];
+        yield return ["diagonal BiLSTM preset S", PixelCnnConfig.Preset("S", PixelCnnArchitecture.DiagonalBiLstm)];
     }
 
     [TestMethod]
