@@ -48,7 +48,7 @@ internal static class GpuCheckCommand
             table.AddRow(Markup.Escape(name), passed ? "[green]pass[/]" : "[red]FAIL[/]", Markup.Escape(detail));
         }
 
-        foreach (var arch in new[] { PixelCnnArchitecture.GatedPixelCnn, PixelCnnArchitecture.PixelCnn })
+        foreach (var arch in Enum.GetValues<PixelCnnArchitecture>())
             foreach (var colours in new[] { 1, 3 })
                 foreach (var cond in new[] { ConditioningKind.None, ConditioningKind.Global, ConditioningKind.Spatial })
                 {
@@ -67,19 +67,20 @@ internal static class GpuCheckCommand
                     Record($"causality {arch} C={colours} {cond}", v.Count == 0, v.Count == 0 ? $"{6 * 6 * colours} outputs checked on {device}" : v[0].ToString());
                 }
 
-        foreach (var preset in new[] { "S", "M" })
+        foreach (var (preset, arch) in new[] { ("S", PixelCnnArchitecture.GatedPixelCnn), ("M", PixelCnnArchitecture.GatedPixelCnn),
+                                               ("S", PixelCnnArchitecture.RowLstm), ("S", PixelCnnArchitecture.DiagonalBiLstm) })
         {
-            var config = PixelCnnConfig.Preset(preset);
+            var config = PixelCnnConfig.Preset(preset, arch);
             var images = Data.ImageDatasetFactory.Random(config, 16, seed: 5);
             using var cpu = PixelCnnModel.Create(config, seed: 11);
             using var dev = PixelCnnModel.Create(config, seed: 11).To(device);
             var a = cpu.Score(images).BitsPerDim;
             var b = dev.Score(images).BitsPerDim;
             double maxDiff = a.Zip(b, (u, w) => Math.Abs(u - w)).Max();
-            Record($"CPU vs {device} bits/dim, preset {preset}", maxDiff <= 1e-4, $"max difference {maxDiff:E2} over 16 images (limit 1e-4)");
+            Record($"CPU vs {device} bits/dim, {arch} preset {preset}", maxDiff <= 1e-4, $"max difference {maxDiff:E2} over 16 images (limit 1e-4)");
         }
 
-        foreach (var arch in new[] { PixelCnnArchitecture.GatedPixelCnn, PixelCnnArchitecture.PixelCnn })
+        foreach (var arch in Enum.GetValues<PixelCnnArchitecture>())
         {
             Cli.Cancellation.ThrowIfCancellationRequested();
             var config = new PixelCnnConfig { Architecture = arch, Height = 10, Width = 10, Layers = 3, HiddenChannels = 16, OutputHiddenChannels = 32 };

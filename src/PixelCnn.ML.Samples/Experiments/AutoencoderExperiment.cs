@@ -38,7 +38,7 @@ internal static class AutoencoderExperiment
 
     public static Command Create()
     {
-        var experiment = new Command("experiment", "Experiments: the Gated PixelCNN paper's autoencoder comparison on Fashion-MNIST; image-loading fuzz figures.");
+        var experiment = new Command("experiment", "Experiments: the Gated PixelCNN paper's autoencoder comparison on Fashion-MNIST; PixelRNN beside the Gated PixelCNN; image-loading fuzz figures.");
         var cmd = new Command("autoencoder",
             "Compare PixelCNN autoencoders (m = each --sizes) with an unconditional PixelCNN (test bits/dim of x given h) and an MSE autoencoder " +
             "(pictures of reconstructions). Writes results.json and reconstructions-m<M>.png into --out-dir.")
@@ -48,6 +48,7 @@ internal static class AutoencoderExperiment
         cmd.SetAction(Run);
         experiment.Subcommands.Add(cmd);
         experiment.Subcommands.Add(ImageFuzz.CreateCommand());
+        experiment.Subcommands.Add(PixelRnnExperiment.CreateCommand());
         return experiment;
     }
 
@@ -166,7 +167,8 @@ internal static class AutoencoderExperiment
         return Cli.Ok;
     }
 
-    private static ImageDataset Dataset(IdxDataset d) => new(1, d.Rows, d.Columns, d.Images);
+    /// <summary>An IDX image file as the trainer's dataset (grey images).</summary>
+    internal static ImageDataset Dataset(IdxDataset d) => new(1, d.Rows, d.Columns, d.Images);
 
     private static PixelCnnModel TrainPixelCnn(PixelCnnConfig config, ImageDataset train, int epochs, ulong seed, TorchSharp.torch.Device device)
     {

@@ -121,7 +121,6 @@ public sealed class RowLstmLayer : RecurrentLayer
     }
 
     // The parts, for the cached sampler (Sampling/CachedPixelRnnStepper.cs).
-    internal int HiddenChannels => _h;
     internal MaskedConv2d InputToState => input_to_state;
     internal MaskedConv2d StateToState => state_to_state;
     internal LayerCondition? Condition => cond;
@@ -180,7 +179,6 @@ public sealed class DiagonalBiLstmLayer : RecurrentLayer
         RegisterComponents();
     }
 
-    internal int HiddenChannels => _h;
     internal MaskedConv2d InputToState => input_to_state;
     internal MaskedConv2d StateToState => state_to_state;
     internal MaskedConv2d InputToStateMirrored => input_to_state_r;

@@ -76,7 +76,7 @@ internal sealed class CachedPixelRnnStepper : SubPixelStepper
         _spatial = cfg.Conditioning == ConditioningKind.Spatial;
         _h = cfg.HiddenChannels;
         _pad = _diagonal ? 0 : cfg.KernelSize / 2;
-        int f = 2 * _h, g = 4 * _h, k = PixelRnn.InputKernelSize;
+        int f = 2 * _h, g = 4 * _h;
         _scaled = ScaledValues();
         _scaledTable = ScaledTable();
         _buffer = new float[batch];

@@ -37,7 +37,7 @@ public static class InputComplexity
         return 8.0 * bytes / dims;
     }
 
-    /// <summary><see cref="BitsPerDim"/> for each of <paramref name="count"/> images of NCHW bytes.</summary>
+    /// <summary><see cref="BitsPerDim(ReadOnlySpan{byte}, int, int, int, ComplexityCompressor)"/> for each of <paramref name="count"/> images of NCHW bytes.</summary>
     public static double[] BitsPerDim(ReadOnlySpan<byte> nchw, int count, int channels, int height, int width, ComplexityCompressor compressor)
     {
         int size = channels * height * width;

@@ -32,6 +32,42 @@ public sealed class CliCommandTests
     }
 
     [TestMethod]
+    [DataRow("row-lstm")]
+    [DataRow("diagonal-bilstm")]
+    public void A_pixelrnn_trains_samples_completes_scores_and_autoencodes_from_the_command_line(string arch)
+    {
+        var scorer = Path.Combine(_dir, $"{arch}.zip");
+        var train = Run("train", "--arch", arch, "--take", "32", "--max-steps", "1", "--condition-on-label", "--out", scorer);
+        Assert.AreEqual(ToolCli.Ok, train.Code, train.Err);
+        var sample = Run("sample", "--model", scorer, "--classes", "0,1", "--per-class", "2", "--upscale", "1", "--out", Path.Combine(_dir, $"{arch}-samples.png"));
+        Assert.AreEqual(ToolCli.Ok, sample.Code, sample.Err);
+        var (width, height) = PngSize(Path.Combine(_dir, $"{arch}-samples.png"));
+        Assert.AreEqual(2 * 30 + 2, height, "two classes: two rows of 28-pixel cells");
+        Assert.IsTrue(width > 2 * 30 + 2, "two images per class beside the class names");
+        var complete = Run("complete", "--model", scorer, "--take", "1", "--samples", "1", "--known-rows", "26", "--upscale", "1", "--out", Path.Combine(_dir, $"{arch}-completions.png"));
+        Assert.AreEqual(ToolCli.Ok, complete.Code, complete.Err);
+        var csv = Path.Combine(_dir, $"{arch}-scores.csv");
+        var score = Run("score", "--model", scorer, "--data", "fashion-mnist:test", "--take", "3", "--out", csv);
+        Assert.AreEqual(ToolCli.Ok, score.Code, score.Err);
+        Assert.AreEqual(4, File.ReadAllLines(csv).Length, "a header and three scored images");
+        var ae = Path.Combine(_dir, $"{arch}-ae.zip");
+        var trainAe = Run("train-autoencoder", "--arch", arch, "--take", "32", "--max-steps", "1", "--embedding-size", "3", "--out", ae);
+        Assert.AreEqual(ToolCli.Ok, trainAe.Code, trainAe.Err);
+        var encode = Run("encode", "--model", ae, "--take", "2", "--out", Path.Combine(_dir, $"{arch}-h.csv"));
+        Assert.AreEqual(ToolCli.Ok, encode.Code, encode.Err);
+        Assert.AreEqual(3, File.ReadAllLines(Path.Combine(_dir, $"{arch}-h.csv")).Length);
+    }
+
+    [TestMethod]
+    public void An_unknown_architecture_is_refused_naming_the_choices()
+    {
+        var r = Run("train", "--arch", "transformer", "--take", "8", "--max-steps", "1", "--out", Path.Combine(_dir, "never.zip"));
+        Assert.AreNotEqual(ToolCli.Ok, r.Code);
+        StringAssert.Contains(r.Err, "row-lstm");
+        Assert.IsFalse(File.Exists(Path.Combine(_dir, "never.zip")));
+    }
+
+    [TestMethod]
     public void Info_reports_the_engine_the_allocator_policy_and_the_threads()
     {
         var r = Run("info");

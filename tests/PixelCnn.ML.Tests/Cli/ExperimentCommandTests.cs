@@ -34,6 +34,30 @@ public sealed class ExperimentCommandTests
     }
 
     [TestMethod]
+    public void Pixelrnn_trains_each_architecture_and_reports_bits_per_dim_speeds_and_a_picture()
+    {
+        var dir = Directory.CreateTempSubdirectory("pixelcnn-pixelrnn-").FullName;
+        try
+        {
+            var r = CliCommandTests.Run("experiment", "pixelrnn", "--train-images", "64", "--test-images", "8", "--samples", "2", "--out-dir", dir);
+            Assert.AreEqual(ToolCli.Ok, r.Code, r.Err + r.Out);
+            var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "pixelrnn.json")))!;
+            var results = json["results"]!.AsArray();
+            CollectionAssert.AreEqual(new[] { "GatedPixelCnn", "RowLstm", "DiagonalBiLstm" }, results.Select(x => x!["architecture"]!.GetValue<string>()).ToArray());
+            foreach (var a in results)
+            {
+                double bpd = a!["test_bits_per_dim"]!.GetValue<double>();
+                Assert.IsTrue(bpd is > 0 and < 8.5, $"{a["architecture"]}: {bpd} bits/dim");
+                foreach (var key in new[] { "train_images_per_s", "score_images_per_s", "sample_images_per_s" })
+                    Assert.IsTrue(a[key]!.GetValue<double>() > 0, $"{a["architecture"]}: {key}");
+                Assert.IsTrue(a["parameters"]!.GetValue<long>() is > 150_000 and < 250_000, $"{a["architecture"]}: presets S are sized alike");
+            }
+            Assert.IsTrue(new FileInfo(Path.Combine(dir, "pixelrnn-samples.png")).Length > 1000);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [TestMethod]
     public void Defend_attacks_detects_and_purifies_and_measures_the_cost_against_sampling()
     {
         var dir = Directory.CreateTempSubdirectory("pixelcnn-defend-").FullName;

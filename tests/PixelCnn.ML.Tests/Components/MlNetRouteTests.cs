@@ -8,6 +8,7 @@ using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using PixelCnn.ML.Components;
+using PixelCnn.ML.Models;
 using PixelCnn.ML.Pictures;
 using PixelCnn.ML.Tests.Data;
 using PixelCnn.ML.Tests.Packaging;
@@ -88,7 +89,10 @@ public class MlNetRouteTests
     }
 
     [TestMethod]
-    public void The_image_chain_and_scorer_load_in_a_fresh_process_with_the_same_scores()
+    [DataRow(PixelCnnArchitecture.GatedPixelCnn)]
+    [DataRow(PixelCnnArchitecture.RowLstm)]
+    [DataRow(PixelCnnArchitecture.DiagonalBiLstm)]
+    public void The_image_chain_and_scorer_load_in_a_fresh_process_with_the_same_scores(PixelCnnArchitecture architecture)
     {
         using var dir = new TempDirectory();
         var ok = Path.Combine(dir.Path, "ok");
@@ -107,7 +111,7 @@ public class MlNetRouteTests
                    .Append(ml.Transforms.ResizeImages("Image", 8, 8))
                    .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))
                    .Append(ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
-                   { FeatureColumnName = "Pixels", Model = DensityScorerTests.Tiny, Training = { BatchSize = 4, MaxSteps = 2 } }))
+                   { FeatureColumnName = "Pixels", Model = DensityScorerTests.Tiny with { Architecture = architecture }, Training = { BatchSize = 4, MaxSteps = 2 } }))
                    .Fit(files))
         {
             inProcess = model.Transform(files).GetColumn<float>("Score").ToArray();
@@ -118,8 +122,12 @@ public class MlNetRouteTests
     }
 
     [TestMethod]
-    public void The_sampler_and_the_autoencoder_load_in_a_fresh_process_with_the_same_outputs()
+    [DataRow(PixelCnnArchitecture.GatedPixelCnn)]
+    [DataRow(PixelCnnArchitecture.RowLstm)]
+    [DataRow(PixelCnnArchitecture.DiagonalBiLstm)]
+    public void The_sampler_and_the_autoencoder_load_in_a_fresh_process_with_the_same_outputs(PixelCnnArchitecture architecture)
     {
+        var tiny = DensityScorerTests.Tiny with { Architecture = architecture };
         using var dir = new TempDirectory();
         var images = Path.Combine(dir.Path, "images.idx");
         var labels = Path.Combine(dir.Path, "labels.idx");
@@ -135,7 +143,7 @@ public class MlNetRouteTests
         var samplerPath = Path.Combine(dir.Path, "sampler.zip");
         string[] generated;
         using (var sampler = ml.Transforms.PixelCnnConditionalSampler(new PixelCnnConditionalSamplerEstimator.Options
-               { FeatureColumnName = "Pixels", ConditionColumnName = "Label", Model = DensityScorerTests.Tiny, Training = { BatchSize = 8, MaxSteps = 1 }, SamplingBatchSize = 5 })
+               { FeatureColumnName = "Pixels", ConditionColumnName = "Label", Model = tiny, Training = { BatchSize = 8, MaxSteps = 1 }, SamplingBatchSize = 5 })
                .Fit(data))
         {
             generated = Rows(sampler.Transform(data), "GeneratedPixels");
@@ -146,7 +154,7 @@ public class MlNetRouteTests
         var aePath = Path.Combine(dir.Path, "ae.zip");
         string[] embeddings, bits;
         using (var ae = ml.Transforms.PixelCnnAutoencoder(new PixelCnnAutoencoderEstimator.Options
-               { FeatureColumnName = "Pixels", EmbeddingSize = 3, Model = DensityScorerTests.Tiny, Training = { BatchSize = 8, MaxSteps = 1 } }).Fit(data))
+               { FeatureColumnName = "Pixels", EmbeddingSize = 3, Model = tiny, Training = { BatchSize = 8, MaxSteps = 1 } }).Fit(data))
         {
             var output = ae.Transform(data);
             (embeddings, bits) = (Rows(output, "Embedding"), Rows(output, "BitsPerDim"));

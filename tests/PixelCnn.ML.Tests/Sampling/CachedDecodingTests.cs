@@ -80,6 +80,10 @@ public class CachedDecodingTests
     [DataRow(PixelCnnArchitecture.GatedPixelCnn, 3)]
     [DataRow(PixelCnnArchitecture.PixelCnn, 1)]
     [DataRow(PixelCnnArchitecture.PixelCnn, 3)]
+    [DataRow(PixelCnnArchitecture.RowLstm, 1)]
+    [DataRow(PixelCnnArchitecture.RowLstm, 3)]
+    [DataRow(PixelCnnArchitecture.DiagonalBiLstm, 1)]
+    [DataRow(PixelCnnArchitecture.DiagonalBiLstm, 3)]
     public void Cached_parameters_stay_exact_after_a_prefix_that_is_only_set(PixelCnnArchitecture arch, int colours)
     {
         // Two rows, one pixel and one sub-pixel known: exercises the known-pixel path and a prefix ending mid-pixel.
@@ -95,6 +99,9 @@ public class CachedDecodingTests
     [DataRow(PixelCnnArchitecture.GatedPixelCnn, false)]
     [DataRow(PixelCnnArchitecture.GatedPixelCnn, true)]
     [DataRow(PixelCnnArchitecture.PixelCnn, false)]
+    [DataRow(PixelCnnArchitecture.RowLstm, false)]
+    [DataRow(PixelCnnArchitecture.RowLstm, true)]
+    [DataRow(PixelCnnArchitecture.DiagonalBiLstm, false)]
     public void Cached_parameters_are_exact_for_wider_kernels_and_either_skip_setting(PixelCnnArchitecture arch, bool skip)
     {
         var config = SamplingModels.Config(arch, 3, ConditioningKind.Spatial, OutputDistribution.LogisticMixture) with
@@ -111,6 +118,8 @@ public class CachedDecodingTests
     [DataRow(PixelCnnArchitecture.GatedPixelCnn, SamplerKind.Cached)]
     [DataRow(PixelCnnArchitecture.PixelCnn, SamplerKind.Cached)]
     [DataRow(PixelCnnArchitecture.GatedPixelCnn, SamplerKind.Naive)]
+    [DataRow(PixelCnnArchitecture.RowLstm, SamplerKind.Cached)]
+    [DataRow(PixelCnnArchitecture.DiagonalBiLstm, SamplerKind.Cached)]
     public void Parameters_are_exact_when_values_are_set_by_tensor_copies_as_on_other_devices(PixelCnnArchitecture arch, SamplerKind kind)
     {
         var config = SamplingModels.Config(arch, 3, ConditioningKind.Global, OutputDistribution.Softmax256);

@@ -26,6 +26,8 @@ public class CompletionTests
     [DataRow(PixelCnnArchitecture.GatedPixelCnn, 3, SamplerKind.Cached)]
     [DataRow(PixelCnnArchitecture.PixelCnn, 3, SamplerKind.Cached)]
     [DataRow(PixelCnnArchitecture.GatedPixelCnn, 3, SamplerKind.Naive)]
+    [DataRow(PixelCnnArchitecture.RowLstm, 3, SamplerKind.Cached)]
+    [DataRow(PixelCnnArchitecture.DiagonalBiLstm, 1, SamplerKind.Cached)]
     public void Known_rows_are_kept_exactly_in_every_completion(PixelCnnArchitecture arch, int colours, SamplerKind kind)
     {
         var config = SamplingModels.Config(arch, colours, ConditioningKind.Global, OutputDistribution.Softmax256);
@@ -46,6 +48,8 @@ public class CompletionTests
     [TestMethod]
     [DataRow(PixelCnnArchitecture.GatedPixelCnn)]
     [DataRow(PixelCnnArchitecture.PixelCnn)]
+    [DataRow(PixelCnnArchitecture.RowLstm)]
+    [DataRow(PixelCnnArchitecture.DiagonalBiLstm)]
     public void A_known_prefix_ending_inside_a_pixel_is_kept_exactly(PixelCnnArchitecture arch)
     {
         var config = SamplingModels.Config(arch, 3, ConditioningKind.None, OutputDistribution.LogisticMixture);
@@ -63,6 +67,8 @@ public class CompletionTests
     [TestMethod]
     [DataRow(PixelCnnArchitecture.GatedPixelCnn)]
     [DataRow(PixelCnnArchitecture.PixelCnn)]
+    [DataRow(PixelCnnArchitecture.RowLstm)]
+    [DataRow(PixelCnnArchitecture.DiagonalBiLstm)]
     public void Cached_and_naive_completions_are_identical(PixelCnnArchitecture arch)
     {
         var config = SamplingModels.Config(arch, 3, ConditioningKind.Spatial, OutputDistribution.Softmax256);

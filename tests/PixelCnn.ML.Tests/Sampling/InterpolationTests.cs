@@ -20,6 +20,8 @@ public class InterpolationTests
     [TestMethod]
     [DataRow(PixelCnnArchitecture.GatedPixelCnn, ConditioningKind.Global)]
     [DataRow(PixelCnnArchitecture.PixelCnn, ConditioningKind.Spatial)]
+    [DataRow(PixelCnnArchitecture.RowLstm, ConditioningKind.Global)]
+    [DataRow(PixelCnnArchitecture.DiagonalBiLstm, ConditioningKind.Spatial)]
     public void Every_image_of_the_path_uses_the_same_draws(PixelCnnArchitecture arch, ConditioningKind cond)
     {
         // With equal ends the condition is the same along the path, so the images must be too.

@@ -16,6 +16,8 @@ public class PurificationTests
     [DataRow(PixelCnnArchitecture.GatedPixelCnn, 1, OutputDistribution.Softmax256, 8)]
     [DataRow(PixelCnnArchitecture.GatedPixelCnn, 3, OutputDistribution.LogisticMixture, 16)]
     [DataRow(PixelCnnArchitecture.PixelCnn, 3, OutputDistribution.Softmax256, 3)]
+    [DataRow(PixelCnnArchitecture.RowLstm, 3, OutputDistribution.Softmax256, 8)]
+    [DataRow(PixelCnnArchitecture.DiagonalBiLstm, 1, OutputDistribution.LogisticMixture, 8)]
     public void No_sub_pixel_moves_by_more_than_epsilon_and_the_cached_walk_equals_the_naive_one(PixelCnnArchitecture arch, int colours,
                                                                                                OutputDistribution output, int epsilon)
     {
