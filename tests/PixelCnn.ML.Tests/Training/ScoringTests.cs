@@ -39,9 +39,12 @@ public class ScoringTests
     [TestMethod]
     [DataRow(OutputDistribution.Softmax256, ConditioningKind.None)]
     [DataRow(OutputDistribution.LogisticMixture, ConditioningKind.Spatial)]
-    public void A_saved_model_loads_with_identical_scores(OutputDistribution output, ConditioningKind cond)
+    [DataRow(OutputDistribution.Softmax256, ConditioningKind.Global, PixelCnnArchitecture.RowLstm)]
+    [DataRow(OutputDistribution.LogisticMixture, ConditioningKind.Spatial, PixelCnnArchitecture.DiagonalBiLstm)]
+    public void A_saved_model_loads_with_identical_scores(OutputDistribution output, ConditioningKind cond,
+                                                         PixelCnnArchitecture architecture = PixelCnnArchitecture.GatedPixelCnn)
     {
-        var config = TrainerTests.Tiny(cond) with { Output = output };
+        var config = TrainerTests.Tiny(cond) with { Output = output, Architecture = architecture };
         using var model = PixelCnnModel.Create(config, seed: 8);
         var data = TrainerTests.Bars(6, labels: cond != ConditioningKind.None);
         var path = Path.Combine(Path.GetTempPath(), $"pixelcnn-{Guid.NewGuid():N}.zip");
