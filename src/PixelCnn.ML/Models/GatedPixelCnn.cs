@@ -133,12 +133,7 @@ public sealed class GatedPixelCnn : PixelCnnNetwork
             v.Dispose();
             hs.Dispose();
             (v, hs) = (nv, nh);
-            if (s is not null)
-            {
-                var sum = skip is null ? s : skip + s;
-                if (!ReferenceEquals(sum, s)) { skip!.Dispose(); s.Dispose(); }
-                skip = sum;
-            }
+            skip = AddSkip(skip, s);
         }
         return head.forward(skip ?? hs).MoveToOuterDisposeScope();
     }

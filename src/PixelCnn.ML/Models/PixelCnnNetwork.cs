@@ -55,6 +55,20 @@ public abstract class PixelCnnNetwork : nn.Module<Tensor, Tensor?, Tensor>
     /// <summary>Maps pixel values 0..255 to [-1, 1], the scale every network works in.</summary>
     protected internal static Tensor Scale(Tensor x) => x / 127.5 - 1.0;
 
+    /// <summary>
+    /// The running sum of per-layer skip outputs with <paramref name="next"/> added (null while there are none),
+    /// releasing the previous handles at once so memory does not grow with depth.
+    /// </summary>
+    protected static Tensor? AddSkip(Tensor? skip, Tensor? next)
+    {
+        if (next is null) return skip;
+        if (skip is null) return next;
+        var sum = skip + next;
+        skip.Dispose();
+        next.Dispose();
+        return sum;
+    }
+
     /// <summary>True for networks that derive h themselves (the autoencoder).</summary>
     protected virtual bool ExternalConditionNotAccepted => false;
 

@@ -286,12 +286,7 @@ public sealed class PixelRnn : PixelCnnNetwork
             var (next, s) = layer.forward(f, condition, image);
             f.Dispose(); // autograd keeps what backward needs
             f = next;
-            if (s is not null)
-            {
-                var sum = skip is null ? s : skip.add_(s);
-                if (!ReferenceEquals(sum, s)) s.Dispose();
-                skip = sum;
-            }
+            skip = AddSkip(skip, s);
         }
         return head.forward(skip ?? f).MoveToOuterDisposeScope();
     }
