@@ -227,9 +227,9 @@ public sealed class DiagonalBiLstmLayer : RecurrentLayer
             var p = nn.functional.conv2d(padded.narrow(2, lo, band + 1), weight, bias, groups: 2).squeeze(3)
                 .add_(preColumns[k].narrow(2, lo, band)).view(n, 2, 4 * h, band);
             var (hn, cn) = LstmCell.Step(p, cell.narrow(3, lo, band), h, gateDim: 2);
-            long[] embed = [lo, height - 1 - hi];
-            cell = lo == 0 && hi == height - 1 ? cn : nn.functional.pad(cn, embed);
-            var state = (lo == 0 && hi == height - 1 ? hn : nn.functional.pad(hn, embed)).view(n, 2 * h, height);
+            bool whole = band == height;
+            cell = whole ? cn : nn.functional.pad(cn, [lo, height - 1 - hi]);
+            var state = (whole ? hn : nn.functional.pad(hn, [lo, height - 1 - hi])).view(n, 2 * h, height);
             outputs[k] = state;
             hid = state.unsqueeze(3);
         }

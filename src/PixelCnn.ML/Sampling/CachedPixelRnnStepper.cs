@@ -33,8 +33,10 @@ internal sealed class CachedPixelRnnStepper : SubPixelStepper
         public required Tensor Above;
         /// <summary>Bias (+ conditioning) of the pre-activations: [B or 1, 4h, H or 1, W or 1].</summary>
         public required Tensor Constant;
-        /// <summary>Hidden and cell state of the previous row [B, h, W] (the Row LSTM's; the Diagonal's left direction uses only the hidden).</summary>
-        public required Tensor HiddenAbove, CellAbove;
+        /// <summary>Hidden state of the previous row [B, h, W].</summary>
+        public required Tensor HiddenAbove;
+        /// <summary>The Row LSTM's cell state of the previous row [B, h, W] (the Diagonal BiLSTM's cell comes from the left).</summary>
+        public Tensor? CellAbove;
         /// <summary>Current row's hidden and cell state, [B, h, 1 + W] (column 0 is the zero state left of the image).</summary>
         public required Tensor Hidden, Cell;
         public required Tensor ResidualT, ResidualBias;
@@ -141,7 +143,7 @@ internal sealed class CachedPixelRnnStepper : SubPixelStepper
             Above = Keep(zeros([batch, g, width], device: Device)),
             Constant = Keep(constant),
             HiddenAbove = Keep(zeros([batch, _h, width], device: Device)),
-            CellAbove = Keep(zeros([batch, _h, width], device: Device)),
+            CellAbove = _diagonal ? null : Keep(zeros([batch, _h, width], device: Device)),
             Hidden = Keep(zeros([batch, _h, 1 + width], device: Device)),
             Cell = Keep(zeros([batch, _h, 1 + width], device: Device)),
             ResidualT = Keep(layer.Residual.EffectiveWeight().view(f, _h).t().contiguous()),
@@ -184,7 +186,7 @@ internal sealed class CachedPixelRnnStepper : SubPixelStepper
             s.Features.select(2, _pad + j).copy_(f);
             var pre = s.Features.narrow(2, j, _pad + 1).reshape(b, -1).mm(s.InputWeightT).add_(s.Above.select(2, j));
             if (_diagonal) pre.add_(s.Hidden.select(2, j).mm(s.LeftTapT!));
-            var cell = _diagonal ? s.Cell.select(2, j) : s.CellAbove.select(2, j);
+            var cell = _diagonal ? s.Cell.select(2, j) : s.CellAbove!.select(2, j);
             var (hid, c) = LstmCell.Step(pre.unsqueeze(2), cell.unsqueeze(2), _h, gateDim: 1);
             s.Hidden.select(2, j + 1).copy_(hid.squeeze(2));
             s.Cell.select(2, j + 1).copy_(c.squeeze(2));
@@ -226,7 +228,7 @@ internal sealed class CachedPixelRnnStepper : SubPixelStepper
         {
             var hidden = s.Hidden.narrow(2, 1, Config.Width);
             if (_diagonal) MirroredRow(s, i);
-            else s.CellAbove.copy_(s.Cell.narrow(2, 1, Config.Width));
+            else s.CellAbove!.copy_(s.Cell.narrow(2, 1, Config.Width));
             s.HiddenAbove.copy_(hidden);
         }
     }

@@ -134,15 +134,14 @@ public class CausalityTests
     }
 
     /// <summary>Gradient of the output of (i, j, c) w.r.t. image 0, as [C, H, W] floats.</summary>
-    private static float[] InputGradient(PixelCnnNetwork net, Tensor x, Tensor? h, int i, int j, int ch)
+    internal static float[] InputGradient(PixelCnnNetwork net, Tensor x, Tensor? h, int i, int j, int ch)
     {
         using var scope = NewDisposeScope();
-        x.grad = null;
-        x.requires_grad = true;
-        var output = net.forward(x, h);
+        using var grad = enable_grad();
+        var input = x.detach().clone().requires_grad_();
+        var output = net.forward(input, h);
         SubPixelOutput(output, 0, ch, i, j, net.Head.ParametersPerChannel).sum().backward();
-        var c = net.Config;
-        return x.grad!.narrow(0, 0, 1).contiguous().data<float>().ToArray();
+        return input.grad!.narrow(0, 0, 1).contiguous().data<float>().ToArray();
     }
 
     [TestMethod]

@@ -92,17 +92,6 @@ public class PixelRnnTests
         return field;
     }
 
-    private static float[] InputGradient(PixelCnnNetwork net, Tensor x, Tensor? h, int i, int j, int ch)
-    {
-        using var scope = NewDisposeScope();
-        using var grad = enable_grad();
-        var input = x.detach().clone().requires_grad_();
-        var output = net.forward(input, h);
-        int p = net.Head.ParametersPerChannel;
-        output.narrow(0, 0, 1).narrow(1, ch * p, p).narrow(2, i, 1).narrow(3, j, 1).sum().backward();
-        return input.grad!.narrow(0, 0, 1).contiguous().data<float>().ToArray();
-    }
-
     [TestMethod]
     [DynamicData(nameof(Fields), DynamicDataSourceType.Method)]
     public void The_gradient_is_non_zero_exactly_over_the_receptive_field_of_the_paper(PixelCnnArchitecture arch, int colours, ConditioningKind cond)
@@ -117,7 +106,7 @@ public class PixelRnnTests
                 var field = ExpectedField(c, i, j);
                 for (int ch = 0; ch < C; ch++)
                 {
-                    var g = InputGradient(net, x, h, i, j, ch);
+                    var g = CausalityTests.InputGradient(net, x, h, i, j, ch);
                     for (int a = 0; a < H; a++)
                         for (int b = 0; b < W; b++)
                             for (int cc = 0; cc < C; cc++)
