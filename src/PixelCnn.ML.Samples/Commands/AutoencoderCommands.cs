@@ -22,7 +22,7 @@ internal static class AutoencoderCommands
     private static readonly Option<string> Preset = new("--preset") { Description = "Decoder preset: S or M.", DefaultValueFactory = _ => "S" };
     private static readonly Option<int> Epochs = new("--epochs") { Description = "Passes over the data.", DefaultValueFactory = _ => 1 };
     private static readonly Option<long?> MaxSteps = new("--max-steps") { Description = "Stop after this many optimizer steps." };
-    private static readonly Option<bool> Spatial = new("--spatial") { Description = "Condition the decoder on a spatial map of h instead of per-layer biases." };
+    private static readonly Option<bool> Global = new("--global") { Description = "Condition the decoder on per-layer biases of h instead of a spatial map of h (the default)." };
     private static readonly Option<int> TrainSeed = new("--seed") { Description = "Seed of initialisation and shuffling.", DefaultValueFactory = _ => 1 };
 
     public static Command CreateTrain()
@@ -31,7 +31,7 @@ internal static class AutoencoderCommands
         var outFile = new Option<FileInfo>("--out") { Description = "Model zip to write.", DefaultValueFactory = _ => new FileInfo("pixelcnn-autoencoder.zip") };
         var cmd = new Command("train-autoencoder", "Train a PixelCNN autoencoder (convolutional encoder to h, PixelCNN decoder p(x | h)) and save it as a model zip.")
         {
-            data, TrainCommand.Take, TrainCommand.ImageSize, TrainCommand.Rgb, EmbeddingSize, Cli.Architecture, Preset, Epochs, MaxSteps, Spatial, TrainSeed, outFile, TrainCommand.DeviceOption,
+            data, TrainCommand.Take, TrainCommand.ImageSize, TrainCommand.Rgb, EmbeddingSize, Cli.Architecture, Preset, Epochs, MaxSteps, Global, TrainSeed, outFile, TrainCommand.DeviceOption,
         };
         cmd.SetAction(p =>
         {
@@ -42,7 +42,7 @@ internal static class AutoencoderCommands
             var source = DataSources.Open(ml, p.GetValue(data)!, p.GetValue(TrainCommand.Take), p.GetValue(TrainCommand.ImageSize), grayscale: !p.GetValue(TrainCommand.Rgb));
             var options = new PixelCnnAutoencoderEstimator.Options
             {
-                FeatureColumnName = "Pixels", EmbeddingSize = m, Conditioning = p.GetValue(Spatial) ? ConditioningKind.Spatial : ConditioningKind.Global,
+                FeatureColumnName = "Pixels", EmbeddingSize = m, Conditioning = p.GetValue(Global) ? ConditioningKind.Global : ConditioningKind.Spatial,
                 Model = Cli.ModelPreset(p, Preset),
                 Training = { Epochs = p.GetValue(Epochs), MaxSteps = p.GetValue(MaxSteps), Seed = (ulong)p.GetValue(TrainSeed) }, Progress = new ConsoleTrainingProgress(), CancellationToken = Cli.Cancellation,
             };

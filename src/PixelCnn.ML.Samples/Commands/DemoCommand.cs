@@ -4,6 +4,8 @@
 //   3. Pictures: the most and least likely test images, bits maps of the least likely.
 //   4. Train a class-conditional sampler on all ten classes; a sample grid per class.
 //   5. A completion grid: test images with their bottom half sampled by the scorer's model.
+//   6. With --linear-probes: a PixelCNN autoencoder (m = --probe-size) trained through ML.NET, and the
+//      linear-probe table of its h against an MSE autoencoder's code and PCA (test accuracy).
 // Everything goes to --out, with summary.json.
 using System.CommandLine;
 using System.Diagnostics;
@@ -13,6 +15,7 @@ using PixelCnn.ML.Components;
 using PixelCnn.ML.Data;
 using PixelCnn.ML.Engine;
 using PixelCnn.ML.Models;
+using PixelCnn.ML.Samples.Experiments;
 using PixelCnn.ML.Sampling;
 using Spectre.Console;
 using TorchSharp;
@@ -28,6 +31,11 @@ internal static class DemoCommand
     private static readonly Option<string> Preset = new("--preset") { Description = "Model preset (S or M).", DefaultValueFactory = _ => "S" };
     private static readonly Option<int> PerClass = new("--samples-per-class") { Description = "Samples drawn per class.", DefaultValueFactory = _ => 8 };
     private static readonly Option<int> TestImages = new("--test-images") { Description = "Test images scored (max 10000).", DefaultValueFactory = _ => 10000 };
+    private static readonly Option<bool> LinearProbes = new("--linear-probes")
+    {
+        Description = "Also train a PixelCNN autoencoder and show the linear-probe table: test accuracy of a linear classifier on its h, an MSE autoencoder's code and PCA.",
+    };
+    private static readonly Option<int> ProbeSize = new("--probe-size") { Description = "Bottleneck size m of --linear-probes.", DefaultValueFactory = _ => 10 };
 
     public sealed class Row
     {
@@ -40,7 +48,7 @@ internal static class DemoCommand
     {
         var cmd = new Command("demo", "Fashion-MNIST demo: train, score, flag a held-out class as anomalies, sample every class, complete images.")
         {
-            Out, TrainImages, Epochs, Holdout, Cli.Architecture, Preset, PerClass, TestImages, TrainCommand.DeviceOption,
+            Out, TrainImages, Epochs, Holdout, Cli.Architecture, Preset, PerClass, TestImages, LinearProbes, ProbeSize, TrainCommand.DeviceOption,
         };
         cmd.SetAction(Run);
         return cmd;
@@ -165,11 +173,40 @@ internal static class DemoCommand
         PictureWriter.SaveGrid(Path.Combine(outDir.FullName, "completions.png"), completed, 5, 3,
                                title: "Original, bottom hidden, 3 completions");
 
+        if (p.GetValue(LinearProbes)) summary["linear_probes"] = Probes(ml, p.GetValue(ProbeSize), config, Rows(train, _ => true, nTrain), testRows, epochs, device);
+
         summary["seconds"] = total.Elapsed.TotalSeconds;
         File.WriteAllText(Path.Combine(outDir.FullName, "summary.json"), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         AnsiConsole.MarkupLine($"Done in {total.Elapsed:m\\:ss}. Pictures and summary.json in [green]{Markup.Escape(outDir.FullName)}[/]:");
         foreach (var f in new[] { "most-likely.png", "least-likely.png", "bits-maps.png", "samples-by-class.png", "completions.png", "scorer.zip", "sampler.zip" })
             AnsiConsole.MarkupLine($"  {f}");
         return Cli.Ok;
+    }
+
+    /// <summary>Step 6: a PixelCNN autoencoder through ML.NET, then the linear probes of its h, an MSE autoencoder's code and PCA.</summary>
+    private static JsonObject Probes(MLContext ml, int m, PixelCnnConfig config, List<Row> trainRows, List<Row> testRows, int epochs, torch.Device device)
+    {
+        if (m < 1) throw new ArgumentException($"--probe-size {m}: must be >= 1");
+        Cli.Section($"6. Linear probes: a PixelCNN autoencoder's h (m = {m}) against an MSE autoencoder and PCA, {trainRows.Count} training images");
+        var data = ml.Data.LoadFromEnumerable(trainRows);
+        using var ae = ml.Transforms.PixelCnnAutoencoder(new PixelCnnAutoencoderEstimator.Options
+        {
+            FeatureColumnName = "Pixels", EmbeddingSize = m, Model = config, Training = { Epochs = epochs, Device = device },
+            Progress = new ConsoleTrainingProgress(), CancellationToken = Cli.Cancellation,
+        }).Fit(data);
+        LinearProbe.Labelled Labelled(List<Row> rows) => new(
+            new ImageDataset(1, 28, 28, rows.SelectMany(r => r.Pixels.Select(v => (byte)v)).ToArray()), rows.Select(r => (int)r.Label).ToList());
+        var train = Labelled(trainRows);
+        var test = Labelled(testRows);
+        var shape = new ImageShape(1, 28, 28);
+        using var mse = Experiments.MseAutoencoder.Train(shape, config.EncoderChannels, m, train.Images, epochs, 1, device);
+        var probe = LinearProbe.Compare(ml, m, train, test, d => ae.Model.Encode(d), mse, device, seed: 1);
+        var table = new Table { Title = new TableTitle("Linear probes (ML.NET L-BFGS maximum entropy): Fashion-MNIST test accuracy") };
+        table.AddColumns("m", "PixelCNN autoencoder h", "MSE autoencoder h", "PCA");
+        table.AddRow($"{m}", $"{probe.PixelCnnAutoencoder:P2}", $"{probe.MseAutoencoder:P2}", $"{probe.Pca:P2}");
+        AnsiConsole.Write(table);
+        var json = probe.ToJson();
+        json["embedding_size"] = m;
+        return json;
     }
 }

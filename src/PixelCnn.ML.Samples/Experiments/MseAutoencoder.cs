@@ -20,13 +20,13 @@ internal sealed class MseAutoencoder : nn.Module<Tensor, Tensor>
     private readonly ConvTranspose2d up1, up2;
     private readonly int _c, _h, _w, _base;
 
-    public MseAutoencoder(int channels, int height, int width, int baseChannels, int embeddingSize, Generator? g = null)
+    public MseAutoencoder(int channels, int height, int width, int baseChannels, int embeddingSize, Generator? g = null, bool equalizedEncoderOutput = true)
         : base(nameof(MseAutoencoder))
     {
         if (height % 4 != 0 || width % 4 != 0)
             throw new ArgumentException($"the MSE autoencoder's decoder needs image sides divisible by 4, got {height}x{width}");
         (_c, _h, _w, _base) = (channels, height, width, baseChannels);
-        encoder = new ConvEncoder(channels, height, width, baseChannels, embeddingSize, g);
+        encoder = new ConvEncoder(channels, height, width, baseChannels, embeddingSize, g, equalizedEncoderOutput);
         fc = Layers.Linear(embeddingSize, 2L * baseChannels * (height / 4) * (width / 4), g);
         // kernel 4, stride 2, padding 1 doubles the side exactly: H/4 → H/2 → H.
         up1 = Layers.ConvTranspose2d(2L * baseChannels, baseChannels, 4, stride: 2, padding: 1, g);
@@ -45,35 +45,29 @@ internal sealed class MseAutoencoder : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Trains on <paramref name="data"/> with Adam (mean squared error on the 0..1 scale), shuffling
-    /// with <see cref="PixelCnnTrainer.Permutation"/> so the image order matches the PixelCNN runs.
-    /// Reports (step, total steps, loss) after every step.
+    /// A new MSE autoencoder for images of <paramref name="shape"/> (weights from <paramref name="seed"/>) trained on
+    /// <paramref name="train"/> with the PixelCNN trainer's default batch size and learning rate, printing its progress.
     /// </summary>
-    public void Fit(ImageDataset data, int epochs, int batchSize, double learningRate, ulong seed, Device device,
-                    Action<long, long, double>? progress, CancellationToken cancellationToken)
+    public static MseAutoencoder Train(ImageShape shape, int baseChannels, int embeddingSize, ImageDataset train, int epochs, ulong seed, Device device,
+                                       bool equalizedEncoderOutput = true)
     {
-        var trainable = parameters().ToList();
-        using var optimizer = optim.Adam(trainable, learningRate);
-        int n = data.Count;
-        long steps = (long)epochs * ((n + batchSize - 1) / batchSize), step = 0;
-        train();
-        for (int epoch = 0; epoch < epochs; epoch++)
-        {
-            var order = PixelCnnTrainer.Permutation(seed, epoch, n);
-            for (int start = 0; start < n; start += batchSize)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var (x, _) = data.GetBatch(order.AsSpan(start, Math.Min(batchSize, n - start)), device);
-                optimizer.zero_grad();
-                var loss = nn.functional.mse_loss(forward(x) / 255.0, x / 255.0);
-                loss.backward();
-                optimizer.step();
-                progress?.Invoke(++step, steps, loss.item<float>());
-            }
-        }
-        eval();
+        manual_seed((long)seed);
+        var mse = new MseAutoencoder(shape.Channels, shape.Height, shape.Width, baseChannels, embeddingSize, new Generator(seed), equalizedEncoderOutput);
+        mse.to(device);
+        var defaults = new TrainingOptions();
+        mse.Fit(train, epochs, defaults.BatchSize, defaults.LearningRate, seed, device, new AutoencoderExperiment.StepReporter("  MSE training").Report,
+                Commands.Cli.Cancellation);
+        return mse;
     }
+
+    /// <summary>Trains on <paramref name="data"/> by mean squared error on the 0..1 scale (<see cref="SmallNetTraining.Fit"/>).</summary>
+    public void Fit(ImageDataset data, int epochs, int batchSize, double learningRate, ulong seed, Device device,
+                    Action<long, long, double>? progress, CancellationToken cancellationToken) =>
+        SmallNetTraining.Fit(this, data, epochs, batchSize, learningRate, seed, device,
+                             (x, _) => nn.functional.mse_loss(forward(x) / 255.0, x / 255.0), progress, cancellationToken);
+
+    /// <summary>The code h of every image, N·m floats (row-major).</summary>
+    public float[] Encode(ImageDataset data, Device device) => SmallNetTraining.Features(this, encoder.forward, data, device);
 
     /// <summary>Reconstructions of every image as bytes (NCHW) and the mean squared error per sub-pixel on the 0..255 scale.</summary>
     public (byte[] Pixels, double Mse) Reconstruct(ImageDataset data, Device device, int batchSize = 256)

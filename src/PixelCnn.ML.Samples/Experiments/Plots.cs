@@ -58,6 +58,22 @@ internal static class Plots
         Save(model, path, 640, 420);
     }
 
+    /// <summary>Named lines of (x, y) points on linear axes, e.g. learning curves.</summary>
+    public static void Lines(string path, string title, string xTitle, string yTitle, IEnumerable<(string Name, IReadOnlyList<(double X, double Y)> Points)> lines)
+    {
+        var model = new PlotModel { Title = title };
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = xTitle });
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = yTitle });
+        foreach (var (name, points) in lines)
+        {
+            var line = new LineSeries { Title = name, MarkerType = MarkerType.Circle, MarkerSize = 2 };
+            foreach (var (x, y) in points) line.Points.Add(new DataPoint(x, y));
+            model.Series.Add(line);
+        }
+        model.Legends.Add(new Legend { LegendPosition = LegendPosition.RightTop, LegendPlacement = LegendPlacement.Inside });
+        Save(model, path, 720, 460);
+    }
+
     private static void Save(PlotModel model, string path, int width, int height)
     {
         model.Background = OxyColors.White;

@@ -9,19 +9,34 @@ using static TorchSharp.torch;
 
 namespace PixelCnn.ML.Models;
 
-/// <summary>Two stride-2 3x3 convolutions with ELU, then a linear map to the embedding.</summary>
+/// <summary>
+/// Two stride-2 3x3 convolutions with ELU, then a linear map to the embedding. With <c>equalizedOutput</c> the linear
+/// map has the equalized learning rate of Karras et al. (2018): its weights are stored √fan-in times larger and the
+/// output is scaled by 1/√fan-in, the same function at initialisation, but an Adam step (the same size for every
+/// weight) moves h √fan-in times less. Without it, the ~3,000 weights per value of h step together and h's scale
+/// runs away from what the decoder's conditioning has learned (docs/benchmarks.md, "Diagnosis").
+/// </summary>
 public sealed class ConvEncoder : nn.Module<Tensor, Tensor>
 {
     private readonly Conv2d conv1, conv2;
     private readonly Linear fc;
+    private readonly double _outputScale = 1.0;
 
-    public ConvEncoder(int channels, int height, int width, int baseChannels, int embeddingSize, Generator? g = null)
+    public ConvEncoder(int channels, int height, int width, int baseChannels, int embeddingSize, Generator? g = null, bool equalizedOutput = true)
         : base(nameof(ConvEncoder))
     {
         conv1 = Layers.Conv2d(channels, baseChannels, 3, stride: 2, padding: 1, g);
         conv2 = Layers.Conv2d(baseChannels, 2 * baseChannels, 3, stride: 2, padding: 1, g);
         int h2 = ((height - 1) / 2 + 1 - 1) / 2 + 1, w2 = ((width - 1) / 2 + 1 - 1) / 2 + 1;
-        fc = Layers.Linear(2L * baseChannels * h2 * w2, embeddingSize, g);
+        long fanIn = 2L * baseChannels * h2 * w2;
+        fc = Layers.Linear(fanIn, embeddingSize, g);
+        if (equalizedOutput)
+        {
+            _outputScale = 1.0 / Math.Sqrt(fanIn);
+            using var _ = no_grad();
+            fc.weight!.div_(_outputScale);
+            fc.bias!.div_(_outputScale);
+        }
         RegisterComponents();
     }
 
@@ -31,7 +46,9 @@ public sealed class ConvEncoder : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var f = nn.functional.elu(conv1.forward(PixelCnnNetwork.Scale(x)), 1.0);
         f = nn.functional.elu(conv2.forward(f), 1.0);
-        return fc.forward(f.flatten(1)).MoveToOuterDisposeScope();
+        var h = fc.forward(f.flatten(1));
+        if (_outputScale != 1.0) h.mul_(_outputScale);
+        return h.MoveToOuterDisposeScope();
     }
 }
 
@@ -42,8 +59,10 @@ public sealed class PixelCnnAutoencoder : PixelCnnNetwork
 
     public PixelCnnAutoencoder(PixelCnnConfig config, Generator? generator = null) : base(nameof(PixelCnnAutoencoder), Checked(config))
     {
-        encoder = new ConvEncoder(config.Channels, config.Height, config.Width, config.EncoderChannels, config.EmbeddingSize, generator);
-        decoder = CreateDecoder(config, generator);
+        encoder = new ConvEncoder(config.Channels, config.Height, config.Width, config.EncoderChannels, config.EmbeddingSize, generator,
+                                  config.EqualizedEncoderOutput);
+        // The decoder is a plain conditional PixelCNN on h (no encoder of its own).
+        decoder = CreateDecoder(config with { EmbeddingSize = 0 }, generator);
         RegisterComponents();
     }
 
@@ -52,7 +71,7 @@ public sealed class PixelCnnAutoencoder : PixelCnnNetwork
 
     public ConvEncoder Encoder => encoder;
 
-    /// <summary>The conditional PixelCNN p(x | h); call it with an explicit embedding to decode or sample.</summary>
+    /// <summary>The conditional PixelCNN p(x | h) (its Config has no encoder); call it with an explicit embedding to decode or sample.</summary>
     public PixelCnnNetwork Decoder => decoder;
 
     protected override bool ExternalConditionNotAccepted => true;

@@ -75,12 +75,21 @@ public sealed record PixelCnnConfig
     public int EmbeddingSize { get; init; }
     /// <summary>Channels of the encoder's first strided convolution (doubled in the second).</summary>
     public int EncoderChannels { get; init; } = 32;
+    /// <summary>
+    /// The encoder's output layer uses the equalized learning rate (see <see cref="ConvEncoder"/>): without it h's scale
+    /// runs away during training and the autoencoder trails the unconditional model. Model files of format 1 and
+    /// checkpoints of format 2 were written without it: their autoencoders load with false.
+    /// </summary>
+    public bool EqualizedEncoderOutput { get; init; } = true;
 
     /// <summary>True when the model has an encoder (<see cref="EmbeddingSize"/> > 0).</summary>
     [JsonIgnore] public bool IsAutoencoder => EmbeddingSize > 0;
 
-    /// <summary>This configuration as a PixelCNN autoencoder with a bottleneck of <paramref name="embeddingSize"/> values.</summary>
-    public PixelCnnConfig AsAutoencoder(int embeddingSize, ConditioningKind conditioning = ConditioningKind.Global) => this with
+    /// <summary>
+    /// This configuration as a PixelCNN autoencoder with a bottleneck of <paramref name="embeddingSize"/> values, its decoder
+    /// conditioned on h through a spatial map by default (measured better than per-layer biases, docs/benchmarks.md).
+    /// </summary>
+    public PixelCnnConfig AsAutoencoder(int embeddingSize, ConditioningKind conditioning = ConditioningKind.Spatial) => this with
     {
         EmbeddingSize = embeddingSize, Conditioning = conditioning, ConditionSize = embeddingSize,
     };

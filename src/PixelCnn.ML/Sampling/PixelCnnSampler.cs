@@ -43,8 +43,9 @@ public static class PixelCnnSampler
         var network = Decoder(model);
         using var scope = NewDisposeScope();
         var h = Conditions(network, model.Device, conditions, count, nameof(conditions));
-        var uniforms = Uniforms(options.Seed, count, network.Config.Dimensions);
-        return Run(network, model.Device, count, h, null, 0, uniforms, network.Config.Dimensions, options, progress, cancellationToken);
+        int dims = network.Config.Dimensions;
+        var uniforms = Uniforms(options.Seed, options.SharedDraws ? 1 : count, dims);
+        return Run(network, model.Device, count, h, null, 0, uniforms, options.SharedDraws ? 0 : dims, options, progress, cancellationToken);
     }
 
     /// <summary>

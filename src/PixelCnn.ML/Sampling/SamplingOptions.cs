@@ -29,6 +29,14 @@ public sealed class SamplingOptions
     /// </summary>
     public ulong Seed;
 
+    /// <summary>
+    /// Draw every image with the same random numbers (those the seed gives the first image), so images differ
+    /// only through their conditions: a batch of conditions along a path gives the interpolation rows of the
+    /// Gated PixelCNN paper's figure 5, and equal conditions give equal images. False (the default) gives each
+    /// image its own draws.
+    /// </summary>
+    public bool SharedDraws;
+
     /// <summary>The decoder; both give the same images for the same seed.</summary>
     public SamplerKind Kind = SamplerKind.Cached;
 

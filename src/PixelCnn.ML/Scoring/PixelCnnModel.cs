@@ -30,7 +30,8 @@ public sealed class ScoreResult
 public sealed class PixelCnnModel : IDisposable
 {
     public const string FormatName = "pixelcnn-model";
-    public const int FormatVersion = 1;
+    /// <summary>2: <see cref="PixelCnnConfig.EqualizedEncoderOutput"/> (a format-1 file's autoencoder reads with false).</summary>
+    public const int FormatVersion = 2;
 
     public PixelCnnModel(PixelCnnNetwork network, Device device)
     {
@@ -204,9 +205,10 @@ public sealed class PixelCnnModel : IDisposable
         if (doc.Format != FormatName) throw new InvalidDataException($"{ConfigEntry} has format '{doc.Format}', expected '{FormatName}'");
         if (doc.Version > FormatVersion)
             throw new InvalidDataException($"model format version {doc.Version} is newer than this library reads ({FormatVersion}); upgrade PixelCnn.ML");
-        try { doc.Config.Validate(); }
+        var config = doc.Version < 2 && doc.Config.IsAutoencoder ? doc.Config with { EqualizedEncoderOutput = false } : doc.Config;
+        try { config.Validate(); }
         catch (ArgumentException e) { throw new InvalidDataException($"{ConfigEntry}: {e.Message}", e); }
-        var network = PixelCnnNetwork.Create(doc.Config);
+        var network = PixelCnnNetwork.Create(config);
         try
         {
             using var buffer = new MemoryStream();

@@ -24,7 +24,8 @@ namespace PixelCnn.ML.Training;
 internal static class Checkpoint
 {
     public const string FormatName = "pixelcnn-checkpoint";
-    public const int FormatVersion = 2;
+    /// <summary>3: <see cref="PixelCnnConfig.EqualizedEncoderOutput"/>; format 2 is read as written without it.</summary>
+    public const int FormatVersion = 3;
 
     public static void Save(string path, PixelCnnConfig config, TrainingHyperParameters training, PixelCnnModel model, OptimizerHelper optimizer,
                             TrainingState state, Dictionary<string, Tensor>? best)
@@ -64,7 +65,9 @@ internal static class Checkpoint
             using (var s = docEntry.Open())
                 doc = JsonSerializer.Deserialize(s, CheckpointJson.Default.CheckpointDocument) ?? throw new InvalidDataException("trainer.json is empty");
             if (doc.Format != FormatName) throw new InvalidDataException($"format '{doc.Format}' is not a PixelCnn.ML checkpoint");
-            if (doc.Version != FormatVersion) throw new InvalidDataException($"checkpoint format version {doc.Version} is not supported (expected {FormatVersion})");
+            if (doc.Version is < 2 or > FormatVersion)
+                throw new InvalidDataException($"checkpoint format version {doc.Version} is not supported (expected 2..{FormatVersion})");
+            if (doc.Version < 3 && doc.Config.IsAutoencoder) doc = doc with { Config = doc.Config with { EqualizedEncoderOutput = false } };
             if (doc.Config != config)
                 throw new InvalidDataException("it was written for a different model configuration; resume with the same options it was trained with");
             if (doc.Training != training)

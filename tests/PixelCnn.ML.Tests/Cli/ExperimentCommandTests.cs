@@ -1,5 +1,5 @@
-// The OOD and PixelDefend experiments run end to end on tiny settings and write what docs/benchmarks.md reads: the
-// JSON with every set, score and attack, and the pictures.
+// The experiments (OOD, PixelDefend, PixelRNN, autoencoder, embedding) and the demo's linear probes run end to end on
+// tiny settings and write what docs/benchmarks.md reads: the JSON with every figure, and the pictures.
 using System.Text.Json.Nodes;
 using ToolCli = PixelCnn.ML.Samples.Commands.Cli;
 
@@ -53,6 +53,86 @@ public sealed class ExperimentCommandTests
                 Assert.IsTrue(a["parameters"]!.GetValue<long>() is > 150_000 and < 250_000, $"{a["architecture"]}: presets S are sized alike");
             }
             Assert.IsTrue(new FileInfo(Path.Combine(dir, "pixelrnn-samples.png")).Length > 1000);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [TestMethod]
+    public void Autoencoder_experiment_reports_the_diagnosis_the_learning_curves_and_the_linear_probes()
+    {
+        var dir = Directory.CreateTempSubdirectory("pixelcnn-ae-").FullName;
+        try
+        {
+            var r = CliCommandTests.Run("experiment", "autoencoder", "--train-images", "96", "--test-images", "24", "--sizes", "3",
+                                        "--picture-images", "2", "--frozen-encoder", "--extra-seeds", "2", "--out-dir", dir);
+            Assert.AreEqual(ToolCli.Ok, r.Code, r.Err + r.Out);
+            var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "results.json")))!;
+            Assert.IsTrue(json["equalizedEncoderOutput"]!.GetValue<bool>());
+            Assert.AreEqual(2, json["unconditionalOtherSeeds"]!.AsArray().Single()!["seed"]!.GetValue<int>());
+            Assert.IsTrue(json["unconditional"]!["learningCurve"]!["batchWindows"]!.AsArray().Count >= 2);
+            double pixels = json["linearProbePixelsAccuracy"]!.GetValue<double>();
+            Assert.IsTrue(pixels is >= 0 and <= 1);
+            var ae = json["autoencoders"]!.AsArray().Single()!;
+            Assert.AreEqual(3, ae["embeddingSize"]!.GetValue<int>());
+            foreach (var key in new[] { "own", "mean", "anotherImage", "zero" })
+                Assert.IsTrue(ae["diagnosis"]!["bitsPerDimGiven"]![key]!.GetValue<double>() is > 0 and < 9, key);
+            Assert.IsTrue(ae["diagnosis"]!["gradients"]!["encoder"]!.GetValue<double>() > 0, "gradient reaches the encoder");
+            Assert.AreEqual(8, ae["diagnosis"]!["gradients"]!["layers"]!.AsArray().Count, "one entry per gated block of preset S");
+            foreach (var key in new[] { "pixelCnnAutoencoder", "mseAutoencoder", "pca" })
+                Assert.IsTrue(ae["linearProbeAccuracy"]![key]!.GetValue<double>() is >= 0 and <= 1, key);
+            Assert.IsTrue(ae["frozenEncoder"]!["bitsPerDim"]!.GetValue<double>() is > 0 and < 9);
+            foreach (var file in new[] { "reconstructions-m3.png", "learning-curves.png", "learning-curve-gap.png" })
+                Assert.IsTrue(new FileInfo(Path.Combine(dir, file)).Length > 1000, file);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [TestMethod]
+    public void Embedding_experiment_generates_from_unseen_embeddings_and_interpolates_through_the_mlnet_sampler()
+    {
+        var dir = Directory.CreateTempSubdirectory("pixelcnn-embedding-").FullName;
+        try
+        {
+            var r = CliCommandTests.Run("experiment", "embedding", "--train-images", "96", "--test-images", "60", "--classifier-epochs", "1",
+                                        "--embedding-size", "8", "--source-images", "3", "--samples", "2", "--steps", "3", "--rows", "2", "--out-dir", dir);
+            Assert.AreEqual(ToolCli.Ok, r.Code, r.Err + r.Out);
+            var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "results.json")))!;
+            Assert.AreEqual(8, json["embeddingSize"]!.GetValue<int>());
+            Assert.IsTrue(json["classifierTestAccuracy"]!.GetValue<double>() is >= 0 and <= 1);
+            Assert.IsTrue(json["bitsPerDimGivenEmbedding"]!.GetValue<double>() is > 0 and < 9);
+            Assert.IsTrue(json["generatedInSourceClass"]!.GetValue<double>() is >= 0 and <= 1);
+            Assert.AreEqual(3, json["sourceTestRows"]!.AsArray().Count);
+            foreach (var file in new[] { "embedding-samples.png", "embedding-interpolation.png", "sampler.zip" })
+                Assert.IsTrue(new FileInfo(Path.Combine(dir, file)).Length > 1000, file);
+            // The saved sampler is an ordinary ML.NET model conditioned on an embedding column.
+            var ml = new Microsoft.ML.MLContext(seed: 1);
+            var loaded = ml.Model.Load(Path.Combine(dir, "sampler.zip"), out _);
+            try
+            {
+                var sampler = (PixelCnn.ML.Components.PixelCnnConditionalSamplerTransformer)loaded;
+                Assert.AreEqual(PixelCnn.ML.Components.ConditionKind.Vector, sampler.Condition.Kind);
+                Assert.AreEqual(8, sampler.Condition.Size);
+            }
+            finally { (loaded as IDisposable)?.Dispose(); }
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [TestMethod]
+    public void The_demo_shows_the_linear_probe_table_on_request()
+    {
+        var dir = Directory.CreateTempSubdirectory("pixelcnn-demo-").FullName;
+        try
+        {
+            var r = CliCommandTests.Run("demo", "--out", dir, "--train-images", "48", "--test-images", "40", "--samples-per-class", "1",
+                                        "--linear-probes", "--probe-size", "3");
+            Assert.AreEqual(ToolCli.Ok, r.Code, r.Err + r.Out);
+            var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")))!;
+            var probes = summary["linear_probes"]!;
+            Assert.AreEqual(3, probes["embedding_size"]!.GetValue<int>());
+            foreach (var key in new[] { "pixelCnnAutoencoder", "mseAutoencoder", "pca" })
+                Assert.IsTrue(probes[key]!.GetValue<double>() is >= 0 and <= 1, key);
+            Assert.IsTrue(new FileInfo(Path.Combine(dir, "samples-by-class.png")).Length > 1000);
         }
         finally { Directory.Delete(dir, recursive: true); }
     }

@@ -55,6 +55,51 @@ public class ConditionalSamplerComponentTests
     }
 
     [TestMethod]
+    public void An_embedding_column_conditions_the_sampler_and_the_seed_fixes_its_images()
+    {
+        var ml = new MLContext(seed: 1);
+        using var sampler = Fit(ml, "Embedding");
+        Assert.AreEqual(ConditionKind.Vector, sampler.Condition.Kind);
+        var rows = ml.Data.LoadFromEnumerable(DensityScorerTests.Rows(4, false, seed: 3));
+        var a = sampler.Transform(rows).GetColumn<MLImage>("GeneratedImage").ToList();
+        var b = sampler.Transform(rows).GetColumn<MLImage>("GeneratedImage").ToList();
+        var c = sampler.WithSampling(1.0, seed: 99).Transform(rows).GetColumn<MLImage>("GeneratedImage").ToList();
+        Assert.AreEqual(4, a.Count);
+        for (int i = 0; i < 4; i++) Assert.IsTrue(a[i].PixelsEqual(b[i]), $"row {i}: same rows and seed, other image");
+        Assert.IsFalse(a.Zip(c).All(p => p.First.PixelsEqual(p.Second)), "another seed should give other images");
+    }
+
+    [TestMethod]
+    public void Shared_draws_give_one_image_per_embedding_in_every_batch_and_interpolate_between_embeddings()
+    {
+        var ml = new MLContext(seed: 1);
+        using var trained = Fit(ml, "Embedding");
+        var shared = trained.WithSampling(1.0, seed: 4, sharedDraws: true);
+        Assert.IsTrue(shared.SharedDraws);
+        Assert.IsFalse(trained.SharedDraws);
+        // Five rows of one embedding over batches of 64: every row gets the same image; the per-row default does not.
+        var same = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 5).Select(_ => new DensityScorerTests.Row { Pixels = new float[64], Embedding = [1, 0] }).ToList());
+        var images = shared.Transform(same).GetColumn<MLImage>("GeneratedImage").ToList();
+        Assert.IsTrue(images.All(i => i.PixelsEqual(images[0])));
+        var own = trained.WithSampling(1.0, seed: 4).Transform(same).GetColumn<MLImage>("GeneratedImage").ToList();
+        Assert.IsFalse(own.All(i => i.PixelsEqual(own[0])), "without shared draws the rows are different samples");
+        // Interpolate: the path's first image is the shared-draws image of the start embedding.
+        var path = trained.Interpolate([1, 0], [0, 1], 3, seed: 4);
+        Assert.AreEqual(3, path.Count);
+        Assert.IsTrue(path[0].PixelsEqual(images[0]));
+        Assert.ThrowsException<ArgumentException>(() => trained.Interpolate([1, 0, 0], [0, 1], 3));
+    }
+
+    [TestMethod]
+    public void Interpolation_needs_an_embedding_conditioned_sampler()
+    {
+        var ml = new MLContext(seed: 1);
+        using var sampler = Fit(ml);
+        var e = Assert.ThrowsException<InvalidOperationException>(() => sampler.Interpolate([1, 0, 0], [0, 1, 0], 3));
+        StringAssert.Contains(e.Message, "embedding");
+    }
+
+    [TestMethod]
     public void Generate_makes_images_for_a_class_and_checks_the_class_range()
     {
         var ml = new MLContext(seed: 1);
@@ -82,15 +127,21 @@ public class ConditionalSamplerComponentTests
         try
         {
             List<MLImage> before;
-            using (var sampler = Fit(ml))
+            using (var trained = Fit(ml))
             {
-                before = sampler.Transform(Wants(ml, 3, 1)).GetColumn<MLImage>("GeneratedImage").ToList();
+                var sampler = trained.WithSampling(0.8, seed: 6, sharedDraws: true);
+                before = sampler.Transform(Wants(ml, 3, 1, 3)).GetColumn<MLImage>("GeneratedImage").ToList();
+                Assert.IsTrue(before[0].PixelsEqual(before[2]), "shared draws: equal classes, equal images");
                 ml.Model.Save(sampler, Wants(ml).Schema, path);
             }
             var loaded = ml.Model.Load(path, out _);
             try
             {
-                var after = loaded.Transform(Wants(ml, 3, 1)).GetColumn<MLImage>("GeneratedImage").ToList();
+                var sampler = (PixelCnnConditionalSamplerTransformer)loaded;
+                Assert.IsTrue(sampler.SharedDraws);
+                Assert.AreEqual(0.8, sampler.Temperature);
+                Assert.AreEqual(6UL, sampler.SamplingSeed);
+                var after = loaded.Transform(Wants(ml, 3, 1, 3)).GetColumn<MLImage>("GeneratedImage").ToList();
                 Assert.IsTrue(before.Zip(after).All(p => p.First.PixelsEqual(p.Second)));
             }
             finally { (loaded as IDisposable)?.Dispose(); }

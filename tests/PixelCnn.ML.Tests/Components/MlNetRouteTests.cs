@@ -129,13 +129,7 @@ public class MlNetRouteTests
     {
         var tiny = DensityScorerTests.Tiny with { Architecture = architecture };
         using var dir = new TempDirectory();
-        var images = Path.Combine(dir.Path, "images.idx");
-        var labels = Path.Combine(dir.Path, "labels.idx");
-        var rng = new Random(5);
-        var px = new byte[16 * 8 * 8];
-        rng.NextBytes(px);
-        File.WriteAllBytes(images, IdxTestFiles.Images(16, 8, 8, px));
-        File.WriteAllBytes(labels, IdxTestFiles.Labels(Enumerable.Range(0, 16).Select(i => (byte)(i % 3)).ToArray()));
+        var (images, labels) = RandomIdx(dir.Path, 16, seed: 5);
         var ml = new MLContext(seed: 2);
         var data = ml.Data.LoadFromIdx(images, labels);
         var spec = $"idx:{images},{labels}";
@@ -166,6 +160,33 @@ public class MlNetRouteTests
     }
 
     [TestMethod]
+    public void An_autoencoder_feeding_an_embedding_conditioned_sampler_loads_in_a_fresh_process_with_the_same_images()
+    {
+        // The embedding route of the product: one pipeline encodes each image to h and samples new images given h.
+        using var dir = new TempDirectory();
+        var (images, labels) = RandomIdx(dir.Path, 12, seed: 6);
+        var ml = new MLContext(seed: 2);
+        var data = ml.Data.LoadFromIdx(images, labels);
+        var path = Path.Combine(dir.Path, "embedding-sampler.zip");
+        string[] generated;
+        using (var ae = ml.Transforms.PixelCnnAutoencoder(new PixelCnnAutoencoderEstimator.Options
+               { FeatureColumnName = "Pixels", EmbeddingSize = 3, Model = DensityScorerTests.Tiny, Training = { BatchSize = 8, MaxSteps = 2 } }).Fit(data))
+        using (var sampler = ml.Transforms.PixelCnnConditionalSampler(new PixelCnnConditionalSamplerEstimator.Options
+               {
+                   FeatureColumnName = "Pixels", ConditionColumnName = "Embedding", Model = DensityScorerTests.Tiny, Training = { BatchSize = 8, MaxSteps = 2 },
+                   SamplingBatchSize = 5, SharedDraws = true, SamplingSeed = 3,
+               }).Fit(ae.Transform(data)))
+        {
+            Assert.AreEqual(ConditionKind.Vector, sampler.Condition.Kind);
+            var chain = new TransformerChain<ITransformer>(ae, sampler);
+            generated = Rows(chain.Transform(data), "GeneratedPixels");
+            ml.Model.Save(chain, data.Schema, path);
+        }
+        Assert.AreEqual(12, generated.Length);
+        CollectionAssert.AreEqual(generated, ApplyInFreshProcess(path, $"idx:{images},{labels}", dir.Path, "GeneratedPixels").Select(r => r[0]).ToArray());
+    }
+
+    [TestMethod]
     public void A_likelihood_ratio_scorer_and_its_background_model_load_in_a_fresh_process_with_the_same_scores()
     {
         using var dir = new TempDirectory();
@@ -192,6 +213,18 @@ public class MlNetRouteTests
         var applied = ApplyInFreshProcess(path, $"idx:{images},{labels}", dir.Path, "Score,PValue");
         CollectionAssert.AreEqual(scores, applied.Select(r => r[0]).ToArray());
         CollectionAssert.AreEqual(pValues, applied.Select(r => r[1]).ToArray());
+    }
+
+    /// <summary>IDX files of <paramref name="count"/> random 8x8 grey images labelled 0, 1, 2, 0, ... in <paramref name="dir"/>.</summary>
+    private static (string Images, string Labels) RandomIdx(string dir, int count, int seed)
+    {
+        var images = Path.Combine(dir, "images.idx");
+        var labels = Path.Combine(dir, "labels.idx");
+        var px = new byte[count * 8 * 8];
+        new Random(seed).NextBytes(px);
+        File.WriteAllBytes(images, IdxTestFiles.Images(count, 8, 8, px));
+        File.WriteAllBytes(labels, IdxTestFiles.Labels(Enumerable.Range(0, count).Select(i => (byte)(i % 3)).ToArray()));
+        return (images, labels);
     }
 
     /// <summary>The values of a column as `pixelcnn apply` writes them (R format, vectors space-separated).</summary>

@@ -24,17 +24,95 @@ public class AutoencoderTests
     [TestMethod]
     [DataRow(ConditioningKind.Global)]
     [DataRow(ConditioningKind.Spatial)]
-    public void Gradients_reach_the_encoder_through_the_decoder_likelihood(ConditioningKind kind)
+    public void Gradients_reach_h_every_decoder_layer_and_the_encoder(ConditioningKind kind)
     {
         using var model = PixelCnnModel.Create(Config(kind), seed: 3);
         var ae = (PixelCnnAutoencoder)model.Network;
         using var scope = NewDisposeScope();
         var (x, _) = TrainerTests.Bars(4).GetBatch([0, 1, 2, 3], torch.CPU);
-        ae.NllNats(x).mean().backward();
+        var h = ae.Encoder.forward(x);
+        h.retain_grad();
+        ae.Decoder.NllNats(x, h).mean().backward();
+        Assert.IsTrue(h.grad!.abs().sum().item<float>() > 0, "no gradient reaches h");
         foreach (var (name, p) in ae.Encoder.named_parameters())
             Assert.IsTrue(p.grad!.abs().sum().item<float>() > 0, $"encoder parameter {name} got no gradient");
         StringAssert.StartsWith(ae.named_parameters().First().name, "encoder.");
-        Assert.IsTrue(ae.named_parameters().Any(p => p.name.StartsWith("decoder.blocks.0.")));
+        // Each gated block's conditioning weights get gradient from the likelihood.
+        var blocks = ae.Decoder.named_parameters().Where(p => p.name.Contains(".cond_")).GroupBy(p => p.name[..p.name.IndexOf(".cond_", StringComparison.Ordinal)]).ToList();
+        Assert.AreEqual(Config(kind).Layers, blocks.Count, "every block has conditioning weights");
+        foreach (var block in blocks)
+            Assert.IsTrue(block.Sum(p => p.parameter.grad is { } g ? g.abs().sum().item<float>() : 0) > 0, $"{block.Key}: no gradient on its conditioning");
+    }
+
+    [TestMethod]
+    [DataRow(ConditioningKind.Global)]
+    [DataRow(ConditioningKind.Spatial)]
+    public void Conditioning_on_another_h_changes_the_output_distribution(ConditioningKind kind)
+    {
+        using var model = PixelCnnModel.Create(Config(kind), seed: 5);
+        var ae = (PixelCnnAutoencoder)model.Network;
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var (x, _) = TrainerTests.Bars(2).GetBatch([0, 1], torch.CPU);
+        var h = ae.Encoder.forward(x);
+        var own = ae.Decoder.forward(x, h);
+        var swapped = ae.Decoder.forward(x, h.flip(0));
+        Assert.IsFalse(h[0].allclose(h[1]), "two different images should have different h");
+        // At initialisation two images' h differ little (the spatial map s = m(h) shrinks it further), so any change
+        // shows the dependence; a clearly different h must move the distribution clearly.
+        Assert.IsTrue((own - swapped).abs().max().item<float>() > 0, "the decoder ignores h");
+        float change = (own - ae.Decoder.forward(x, h + 1.0)).abs().max().item<float>();
+        Assert.IsTrue(change > 1e-3f, $"the decoder barely reacts to h + 1 (largest change {change})");
+        // The autoencoder's own forward is the decoder given the encoder's h.
+        Assert.IsTrue(ae.forward(x, null).allclose(own));
+    }
+
+    [TestMethod]
+    [DataRow(ConditioningKind.Global)]
+    [DataRow(ConditioningKind.Spatial)]
+    public void The_decoder_is_causal_for_a_fixed_h(ConditioningKind kind)
+    {
+        using var model = PixelCnnModel.Create(Config(kind), seed: 6);
+        var ae = (PixelCnnAutoencoder)model.Network;
+        using var scope = NewDisposeScope();
+        var (x, _) = TrainerTests.Bars(2).GetBatch([0, 1], torch.CPU);
+        var h = ae.Encoder.forward(x).detach();
+        var cfg = model.Config;
+        foreach (var (i, j) in new[] { (0, 0), (3, 4), (7, 7) })
+        {
+            var grad = CausalityTests.InputGradient(ae.Decoder, x, h, i, j, 0);
+            for (int k = i * cfg.Width + j; k < cfg.Height * cfg.Width; k++)
+                Assert.AreEqual(0f, grad[k], $"output ({i}, {j}) depends on pixel {k / cfg.Width}, {k % cfg.Width} given a fixed h");
+        }
+        // Not so for the whole autoencoder: h is computed from the whole image (why sampling takes h as given).
+        var whole = CausalityTests.InputGradient(ae, x, null, 0, 0, 0);
+        Assert.IsTrue(whole.Skip(1).Any(v => v != 0), "the encoder should make the first pixel depend on later ones");
+    }
+
+    [TestMethod]
+    public void The_equalized_output_layer_starts_as_the_plain_one_and_an_Adam_step_moves_h_sqrt_fan_in_times_less()
+    {
+        var data = TrainerTests.Bars(8);
+        float[] Step(bool equalized, out float[] before)
+        {
+            using var model = PixelCnnModel.Create(Config() with { EqualizedEncoderOutput = equalized }, seed: 9);
+            var ae = (PixelCnnAutoencoder)model.Network;
+            using var scope = NewDisposeScope();
+            var (x, _) = data.GetBatch([0, 1, 2, 3, 4, 5, 6, 7], torch.CPU);
+            before = ae.Encoder.forward(x).detach().data<float>().ToArray();
+            // Adam's first step moves every weight by the learning rate whatever its gradient's size; step the output layer only.
+            using var optimizer = optim.Adam(ae.Encoder.named_parameters().Where(p => p.name.StartsWith("fc.")).Select(p => p.parameter), 1e-3);
+            ae.NllNats(x).mean().backward();
+            optimizer.step();
+            return ae.Encoder.forward(x).detach().data<float>().ToArray();
+        }
+        var plainAfter = Step(false, out var plainBefore);
+        var equalizedAfter = Step(true, out var equalizedBefore);
+        for (int i = 0; i < plainBefore.Length; i++) Assert.AreEqual(plainBefore[i], equalizedBefore[i], 1e-5f, "the same h at initialisation");
+        double Moved(float[] a, float[] b) => a.Zip(b).Sum(p => Math.Abs(p.First - p.Second));
+        double ratio = Moved(plainBefore, plainAfter) / Moved(equalizedBefore, equalizedAfter);
+        // The tiny encoder's output layer has 4·2·2·2 = 32 inputs.
+        Assert.AreEqual(Math.Sqrt(32), ratio, 0.05 * Math.Sqrt(32), "plain step / equalized step");
     }
 
     [TestMethod]

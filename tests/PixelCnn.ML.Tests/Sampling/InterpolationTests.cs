@@ -1,4 +1,4 @@
-// Interpolation between two conditions: a linear path, every image drawn with the same uniforms.
+// Interpolation between two conditions: a linear path, every image drawn with the same uniforms (SharedDraws).
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Sampling;
 using TorchSharp;
@@ -50,6 +50,38 @@ public class InterpolationTests
         CollectionAssert.AreEqual(first, path.AsSpan(0, d).ToArray());
         CollectionAssert.AreEqual(last, path.AsSpan(3 * d, d).ToArray());
         Assert.IsFalse(first.AsSpan().SequenceEqual(last), "different conditions should give different images");
+    }
+
+    [TestMethod]
+    public void Shared_draws_make_sampling_a_batch_of_path_conditions_the_interpolation()
+    {
+        var config = SamplingModels.Config(PixelCnnArchitecture.GatedPixelCnn, 1, ConditioningKind.Global, OutputDistribution.Softmax256);
+        using var model = SamplingModels.Model(config);
+        using var h = SamplingModels.Conditions(config, count: 2);
+        using var scope = NewDisposeScope();
+        var path = PixelCnnSampler.InterpolationPath(h!.select(0, 0), h.select(0, 1), 4, config.ConditionSize);
+        var interpolated = PixelCnnSampler.Interpolate(model, h.select(0, 0), h.select(0, 1), 4, new SamplingOptions { Seed = 5 }).data<float>().ToArray();
+        var shared = PixelCnnSampler.Sample(model, 4, path, new SamplingOptions { Seed = 5, SharedDraws = true }).data<float>().ToArray();
+        var own = PixelCnnSampler.Sample(model, 4, path, new SamplingOptions { Seed = 5 }).data<float>().ToArray();
+        CollectionAssert.AreEqual(interpolated, shared);
+        int d = config.Dimensions;
+        CollectionAssert.AreEqual(own.AsSpan(0, d).ToArray(), shared.AsSpan(0, d).ToArray(), "shared draws are the first image's");
+        Assert.IsFalse(own.AsSpan(d).SequenceEqual(shared.AsSpan(d)), "without shared draws the other images draw their own numbers");
+    }
+
+    [TestMethod]
+    public void With_shared_draws_equal_conditions_give_equal_images_and_another_seed_others()
+    {
+        var config = SamplingModels.Config(PixelCnnArchitecture.GatedPixelCnn, 1, ConditioningKind.Spatial, OutputDistribution.Softmax256);
+        using var model = SamplingModels.Model(config);
+        using var h = SamplingModels.Conditions(config, count: 1);
+        using var scope = NewDisposeScope();
+        var same = h!.expand(3, -1).contiguous();
+        var a = PixelCnnSampler.Sample(model, 3, same, new SamplingOptions { Seed = 8, SharedDraws = true }).data<float>().ToArray();
+        var b = PixelCnnSampler.Sample(model, 3, same, new SamplingOptions { Seed = 9, SharedDraws = true }).data<float>().ToArray();
+        int d = config.Dimensions;
+        Assert.IsTrue(a.AsSpan(0, d).SequenceEqual(a.AsSpan(d, d)) && a.AsSpan(0, d).SequenceEqual(a.AsSpan(2 * d, d)));
+        Assert.IsFalse(a.AsSpan(0, d).SequenceEqual(b.AsSpan(0, d)));
     }
 
     [TestMethod]

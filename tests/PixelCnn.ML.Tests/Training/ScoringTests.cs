@@ -83,6 +83,31 @@ public class ScoringTests
     }
 
     [TestMethod]
+    public void An_autoencoder_file_of_format_1_loads_without_the_equalized_encoder_output_and_scores_as_written()
+    {
+        // Format 1 predates EqualizedEncoderOutput: its encoder weights are the plain layer's, so it must load as plain.
+        var plain = TrainerTests.Tiny().AsAutoencoder(3) with { EncoderChannels = 4, EqualizedEncoderOutput = false };
+        using var model = PixelCnnModel.Create(plain, seed: 8);
+        var data = TrainerTests.Bars(6);
+        var path = Path.Combine(Path.GetTempPath(), $"pixelcnn-{Guid.NewGuid():N}.zip");
+        try
+        {
+            model.Save(path);
+            EditConfig(path, json =>
+            {
+                StringAssert.Contains(json, "\"version\": 2,", "the configuration entry should have the layout this test edits");
+                StringAssert.Contains(json, ",\n    \"equalizedEncoderOutput\": false");
+                return json.Replace("\"version\": 2,", "\"version\": 1,").Replace(",\n    \"equalizedEncoderOutput\": false", "");
+            });
+            using var loaded = PixelCnnModel.Load(path);
+            Assert.IsFalse(loaded.Config.EqualizedEncoderOutput);
+            CollectionAssert.AreEqual(model.Score(data).Nats, loaded.Score(data).Nats);
+            CollectionAssert.AreEqual(model.Encode(data), loaded.Encode(data));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [TestMethod]
     public void A_model_file_with_tampered_weights_is_rejected()
     {
         using var model = PixelCnnModel.Create(TrainerTests.Tiny(), seed: 8);

@@ -128,6 +128,35 @@ public class TrainerTests
     }
 
     [TestMethod]
+    public void An_autoencoder_checkpoint_of_format_2_resumes_only_as_the_plain_encoder_output_it_was_written_with()
+    {
+        var data = Bars(16, labels: false);
+        var equalized = Tiny().AsAutoencoder(3) with { EncoderChannels = 4 };
+        var ckpt = TempPath("format2.ckpt");
+        try
+        {
+            new PixelCnnTrainer(equalized, new TrainingOptions { BatchSize = 8, CheckpointPath = ckpt, MaxSteps = 1 }).Fit(data).Model.Dispose();
+            using (var zip = System.IO.Compression.ZipFile.Open(ckpt, System.IO.Compression.ZipArchiveMode.Update))
+            {
+                var entry = zip.GetEntry("trainer.json")!;
+                string json;
+                using (var r = new StreamReader(entry.Open())) json = r.ReadToEnd();
+                StringAssert.Contains(json, "\"version\": 3,", "the trainer entry should have the layout this test edits");
+                entry.Delete();
+                using var w = new StreamWriter(zip.CreateEntry("trainer.json").Open());
+                w.Write(json.Replace("\"version\": 3,", "\"version\": 2,"));
+            }
+            var e = Assert.ThrowsException<InvalidDataException>(() =>
+                new PixelCnnTrainer(equalized, new TrainingOptions { BatchSize = 8, ResumeFrom = ckpt, MaxSteps = 2 }).Fit(data));
+            StringAssert.Contains(e.Message, "different model configuration");
+            var plain = equalized with { EqualizedEncoderOutput = false };
+            using var resumed = new PixelCnnTrainer(plain, new TrainingOptions { BatchSize = 8, ResumeFrom = ckpt, MaxSteps = 2 }).Fit(data).Model;
+            Assert.IsFalse(resumed.Config.EqualizedEncoderOutput);
+        }
+        finally { File.Delete(ckpt); }
+    }
+
+    [TestMethod]
     public void Resume_rejects_a_checkpoint_written_with_other_training_settings_naming_each()
     {
         var e = ResumeRefusal("settings.ckpt", Tiny(), new TrainingOptions { BatchSize = 4, LearningRate = 0.01 });

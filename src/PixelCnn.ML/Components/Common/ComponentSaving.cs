@@ -155,6 +155,8 @@ internal sealed class SavedOptions(JsonObject json, ComponentSaving.Info info)
     public int GetInt32(string key) => Get<int>(key);
     public double GetDouble(string key) => Get<double>(key);
     public bool GetBoolean(string key) => Get<bool>(key);
+    /// <summary>The boolean <paramref name="key"/>, or <paramref name="absent"/> for files written before the option existed.</summary>
+    public bool GetBoolean(string key, bool absent) => Json[key] is null ? absent : GetBoolean(key);
     public double? GetNullableDouble(string key) => Json[key] is null ? null : GetDouble(key);
     public string? GetNullableString(string key) => Json[key] is null ? null : GetString(key);
 

@@ -3,11 +3,13 @@
 // conditioning value into a generated image (Image column, plus the CHW pixel vector that
 // ConvertToImage and the scorers read). Sampling uses the cached decoder in batches; a batch's
 // randomness comes from SamplingSeed and the batch's first row position, so the same rows, seed and
-// batch size give the same images.
+// batch size give the same images. With SharedDraws every row is drawn with the seed's one set of
+// random numbers, so rows differ only through their condition (interpolation rows: a column of
+// embeddings along a path; equal conditions give equal images).
 //
 // Saved by mlContext.Model.Save under loader signature "PixelCnnCondSampler" (ComponentSaving), options.json:
 //   { "condition": {name, kind, size}, "shape": [C, H, W], "temperature", "samplingSeed", "batchSize",
-//     "outputColumns": {image, pixels} }
+//     "sharedDraws" (absent = false), "outputColumns": {image, pixels} }
 using System.Text.Json.Nodes;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -49,8 +51,13 @@ public sealed class PixelCnnConditionalSamplerEstimator : IEstimator<PixelCnnCon
         public int? ClassCount;
         /// <summary>Sampling temperature (1 = the model; smaller sharpens; 0 = most likely values).</summary>
         public double Temperature = 1.0;
-        /// <summary>Seed of the draws (combined with each batch's first row position).</summary>
+        /// <summary>Seed of the draws (combined with each batch's first row position unless <see cref="SharedDraws"/>).</summary>
         public ulong SamplingSeed = 1;
+        /// <summary>
+        /// Draw every row with the same random numbers (those of <see cref="SamplingSeed"/>), so rows differ only
+        /// through their condition: feed embeddings along a path for interpolation rows with one seed.
+        /// </summary>
+        public bool SharedDraws;
         /// <summary>Images generated per decoder call.</summary>
         public int SamplingBatchSize = 64;
         public string OutputImageColumnName = "GeneratedImage", OutputPixelsColumnName = "GeneratedPixels";
@@ -92,7 +99,8 @@ public sealed class PixelCnnConditionalSamplerEstimator : IEstimator<PixelCnnCon
         }, ch);
         var model = PixelCnnFitting.Train(data, _o, ch).Model;
         return new PixelCnnConditionalSamplerTransformer(model, new PixelCnnConditionalSamplerTransformer.Settings(
-            data.Condition!, data.Shape, _o.Temperature, _o.SamplingSeed, _o.SamplingBatchSize, _o.OutputImageColumnName, _o.OutputPixelsColumnName));
+            data.Condition!, data.Shape, _o.Temperature, _o.SamplingSeed, _o.SamplingBatchSize, _o.OutputImageColumnName, _o.OutputPixelsColumnName,
+            _o.SharedDraws));
     }
 }
 
@@ -103,7 +111,7 @@ public sealed class PixelCnnConditionalSamplerTransformer : PixelCnnTransformerB
     private static readonly ComponentSaving.Info Saved = new("PXCNNSMP", LoaderSignature);
 
     internal sealed record Settings(ConditionColumn Condition, ImageShape Shape, double Temperature, ulong SamplingSeed, int BatchSize,
-                                    string ImageColumn, string PixelsColumn);
+                                    string ImageColumn, string PixelsColumn, bool SharedDraws = false);
 
     private readonly Settings _s;
 
@@ -115,12 +123,20 @@ public sealed class PixelCnnConditionalSamplerTransformer : PixelCnnTransformerB
     public ImageShape ImageShape => _s.Shape;
     public double Temperature => _s.Temperature;
     public ulong SamplingSeed => _s.SamplingSeed;
+    /// <summary>True when every row is drawn with the same random numbers (see the estimator's Options).</summary>
+    public bool SharedDraws => _s.SharedDraws;
 
     /// <summary>A view with another temperature and seed, sharing this transformer's model (valid while this one is).</summary>
-    public PixelCnnConditionalSamplerTransformer WithSampling(double temperature, ulong seed)
+    public PixelCnnConditionalSamplerTransformer WithSampling(double temperature, ulong seed) => WithSampling(temperature, seed, _s.SharedDraws);
+
+    /// <summary>
+    /// A view with another temperature, seed and <see cref="SharedDraws"/> (true: every row drawn with the seed's random
+    /// numbers, so rows differ only through their condition), sharing this transformer's model (valid while this one is).
+    /// </summary>
+    public PixelCnnConditionalSamplerTransformer WithSampling(double temperature, ulong seed, bool sharedDraws)
     {
         new SamplingOptions { Temperature = temperature }.Validate();
-        return new(this, _s with { Temperature = temperature, SamplingSeed = seed });
+        return new(this, _s with { Temperature = temperature, SamplingSeed = seed, SharedDraws = sharedDraws });
     }
 
     /// <summary>
@@ -146,16 +162,35 @@ public sealed class PixelCnnConditionalSamplerTransformer : PixelCnnTransformerB
                     throw new ArgumentOutOfRangeException(nameof(classIndex), classIndex, $"this sampler is conditioned on {_s.Condition.Size} classes; pass a class index 0..{_s.Condition.Size - 1}");
             }
         }
-        var bytes = Sample(h, count, seed ?? _s.SamplingSeed, temperature ?? _s.Temperature, progress, cancellationToken);
+        var bytes = Sample(h, count, seed ?? _s.SamplingSeed, temperature ?? _s.Temperature, false, progress, cancellationToken);
         return Enumerable.Range(0, count).Select(i => ImageConversions.ToImage(bytes, i, _s.Shape)).ToList();
     }
 
-    private byte[] Sample(float[] h, int count, ulong seed, double temperature, IProgress<int>? progress, CancellationToken ct) =>
+    /// <summary>
+    /// Decodes the straight path from embedding <paramref name="from"/> to <paramref name="to"/> in <paramref name="steps"/>
+    /// images (both ends included), all drawn with the same random numbers of <paramref name="seed"/>, so only the
+    /// embedding changes along the row. For embedding-conditioned samplers.
+    /// </summary>
+    public IReadOnlyList<MLImage> Interpolate(float[] from, float[] to, int steps, ulong? seed = null, double? temperature = null,
+                                              IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(from);
+        ArgumentNullException.ThrowIfNull(to);
+        if (_s.Condition.Kind != ConditionKind.Vector)
+            throw new InvalidOperationException($"this sampler is conditioned on class labels ({_s.Condition.Name}); interpolation needs an embedding-conditioned sampler");
+        using var scope = NewDisposeScope();
+        var path = PixelCnnSampler.InterpolationPath(tensor(from), tensor(to), steps, _s.Condition.Size).data<float>().ToArray();
+        var bytes = Sample(path, steps, seed ?? _s.SamplingSeed, temperature ?? _s.Temperature, true, progress, cancellationToken);
+        return Enumerable.Range(0, steps).Select(i => ImageConversions.ToImage(bytes, i, _s.Shape)).ToList();
+    }
+
+    private byte[] Sample(float[] h, int count, ulong seed, double temperature, bool sharedDraws, IProgress<int>? progress, CancellationToken ct) =>
         WithModel(m =>
         {
             using var scope = NewDisposeScope();
             var cond = tensor(h, [count, _s.Condition.Size], device: m.Device);
-            return PixelCnnSampler.SampleBytes(m, count, cond, new SamplingOptions { Seed = seed, Temperature = temperature }, progress, ct);
+            var options = new SamplingOptions { Seed = seed, Temperature = temperature, SharedDraws = sharedDraws };
+            return PixelCnnSampler.SampleBytes(m, count, cond, options, progress, ct);
         });
 
     private protected override int BatchSize => _s.BatchSize;
@@ -176,6 +211,7 @@ public sealed class PixelCnnConditionalSamplerTransformer : PixelCnnTransformerB
         o["temperature"] = _s.Temperature;
         o["samplingSeed"] = _s.SamplingSeed.ToString(System.Globalization.CultureInfo.InvariantCulture);
         o["batchSize"] = _s.BatchSize;
+        o["sharedDraws"] = _s.SharedDraws;
         o["outputColumns"] = new JsonObject { ["image"] = _s.ImageColumn, ["pixels"] = _s.PixelsColumn };
         return o;
     }
@@ -187,7 +223,7 @@ public sealed class PixelCnnConditionalSamplerTransformer : PixelCnnTransformerB
         {
             var condition = ConditionColumn.FromJson(o.Json["condition"], o) ?? throw o.Error("option 'condition' is missing");
             var settings = new Settings(condition, o.GetShape(), o.GetDouble("temperature"), o.GetUInt64("samplingSeed"), o.GetInt32("batchSize"),
-                                        o.GetOutputColumn("image"), o.GetOutputColumn("pixels"));
+                                        o.GetOutputColumn("image"), o.GetOutputColumn("pixels"), o.GetBoolean("sharedDraws", false));
             o.CheckModelShape(model, settings.Shape);
             if (model.Config.ConditionSize != condition.Size)
                 throw o.Error($"the model is conditioned on {model.Config.ConditionSize} values but the component's condition has {condition.Size}");
@@ -211,8 +247,10 @@ public sealed class PixelCnnConditionalSamplerTransformer : PixelCnnTransformerB
             int n = input.Count;
             var h = new float[n * s.Condition.Size];
             PixelColumns.ConditionBatch(input, s.Condition, h, input.FirstPosition);
-            // The batch's draws depend on the seed and where the batch starts, not on other batches.
-            var bytes = t.Sample(h, n, BatchSeed(s.SamplingSeed, input.FirstPosition), s.Temperature, null, default);
+            // The batch's draws depend on the seed and where the batch starts, not on other batches; shared
+            // draws are the seed's alone, the same for every row of every batch.
+            var seed = s.SharedDraws ? s.SamplingSeed : BatchSeed(s.SamplingSeed, input.FirstPosition);
+            var bytes = t.Sample(h, n, seed, s.Temperature, s.SharedDraws, null, default);
             ImageConversions.WriteImages(output, bytes, n, s.Shape, s.ImageColumn, s.PixelsColumn);
         }
     }
