@@ -1,8 +1,9 @@
 // pixelcnn experiment embedding: the analogue of the Gated PixelCNN paper's portraits experiment
 // (section 3.3) on Fashion-MNIST. Another network (a small classifier, FashionClassifier) is
 // trained first; its penultimate layer gives every image an embedding. An ML.NET conditional sampler
-// (ml.Transforms.PixelCnnConditionalSampler on the embedding column) is trained on the training
-// images' (pixels, embedding) pairs. Then, all through the sampler transformer:
+// (ML.NET's mean-variance normaliser on the embedding column, then ml.Transforms.PixelCnnConditionalSampler
+// with spatial conditioning) is trained on the training images' (pixels, embedding) pairs and saved as one
+// pipeline. Then, all through the sampler transformer:
 //   - new images from single unseen test images' embeddings (a grid row per source image);
 //   - interpolation rows between two unseen images' embeddings, one seed per row (SharedDraws).
 // It also reports the test bits/dim of x given the embedding, the classifier's test accuracy and the
@@ -118,15 +119,20 @@ internal static class EmbeddingExperiment
                 Embedding = embeddings.AsSpan(i * d, d).ToArray(),
             }).ToList(), schema);
         var trainView = View(train, trainEmbeddings, Enumerable.Range(0, train.Count));
+        // The classifier's ELU outputs have arbitrary scales; ML.NET's mean-variance normaliser (fitted on the training
+        // embeddings) puts every value on unit scale before it conditions the decoder, in one pipeline with the sampler.
+        var normalizer = ml.Transforms.NormalizeMeanVariance("Embedding").Fit(trainView);
         using var sampler = ml.Transforms.PixelCnnConditionalSampler(new PixelCnnConditionalSamplerEstimator.Options
         {
-            FeatureColumnName = "Pixels", ConditionColumnName = "Embedding", Model = preset, SamplingSeed = seed,
+            FeatureColumnName = "Pixels", ConditionColumnName = "Embedding", Model = preset with { Conditioning = ConditioningKind.Spatial }, SamplingSeed = seed,
             Training = { Epochs = epochs, Seed = seed, Device = device }, Progress = new ConsoleTrainingProgress(), CancellationToken = Cli.Cancellation,
-        }).Fit(trainView);
+        }).Fit(normalizer.Transform(trainView));
         double trainSeconds = sw.Elapsed.TotalSeconds;
         var zip = Path.Combine(outDir.FullName, "sampler.zip");
-        ml.Model.Save(sampler, trainView.Schema, zip);
-        double givenEmbedding = sampler.Model.MeanBitsPerDim(new ImageDataset(1, shape.Height, shape.Width, test.Pixels, testEmbeddings, d),
+        ml.Model.Save(normalizer.Append(sampler), trainView.Schema, zip);
+        var normalizedTest = normalizer.Transform(View(test, testEmbeddings, Enumerable.Range(0, test.Count)))
+            .GetColumn<VBuffer<float>>("Embedding").SelectMany(v => v.DenseValues()).ToArray();
+        double givenEmbedding = sampler.Model.MeanBitsPerDim(new ImageDataset(1, shape.Height, shape.Width, test.Pixels, normalizedTest, d),
                                                              cancellationToken: Cli.Cancellation);
         Cli.Err.MarkupLine($"  test {givenEmbedding:F4} bits/dim of x given the embedding ({trainSeconds:F0} s); saved {Markup.Escape(zip)}");
 
@@ -134,7 +140,7 @@ internal static class EmbeddingExperiment
         sw.Restart();
         // One data view: each source image's embedding repeated, so every row of the transform is a new image.
         var repeated = sourceRows.SelectMany(r => Enumerable.Repeat(r, samples)).ToArray();
-        var generated = Generated(sampler.Transform(View(test, testEmbeddings, repeated)), shape);
+        var generated = Generated(sampler.Transform(normalizer.Transform(View(test, testEmbeddings, repeated))), shape);
         var generatedSet = new ImageDataset(1, shape.Height, shape.Width, generated, null);
         var predicted = classifier.Predict(generatedSet, device);
         int sameClass = repeated.Select((r, i) => predicted[i] == testLabels[r] ? 1 : 0).Sum();
@@ -164,7 +170,7 @@ internal static class EmbeddingExperiment
         for (int r = 0; r < gridRows; r++)
         {
             // SharedDraws: every image of the row uses the random numbers of one seed, so only the embedding changes.
-            var row = Generated(sampler.WithSampling(sampler.Temperature, seed + (ulong)r, sharedDraws: true).Transform(pathView), shape);
+            var row = Generated(sampler.WithSampling(sampler.Temperature, seed + (ulong)r, sharedDraws: true).Transform(normalizer.Transform(pathView)), shape);
             rowsCells.Add(RasterImage.FromChw(test.Pixels, a, shape));
             for (int k = 0; k < steps; k++) rowsCells.Add(RasterImage.FromChw(row, k, shape));
             rowsCells.Add(RasterImage.FromChw(test.Pixels, b, shape));

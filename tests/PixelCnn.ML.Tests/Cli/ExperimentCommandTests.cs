@@ -104,12 +104,13 @@ public sealed class ExperimentCommandTests
             Assert.AreEqual(3, json["sourceTestRows"]!.AsArray().Count);
             foreach (var file in new[] { "embedding-samples.png", "embedding-interpolation.png", "sampler.zip" })
                 Assert.IsTrue(new FileInfo(Path.Combine(dir, file)).Length > 1000, file);
-            // The saved sampler is an ordinary ML.NET model conditioned on an embedding column.
+            // The saved pipeline is an ordinary ML.NET model: a sampler conditioned on an embedding column.
             var ml = new Microsoft.ML.MLContext(seed: 1);
             var loaded = ml.Model.Load(Path.Combine(dir, "sampler.zip"), out _);
             try
             {
-                var sampler = (PixelCnn.ML.Components.PixelCnnConditionalSamplerTransformer)loaded;
+                // The normaliser of the embedding column, then the sampler.
+                var sampler = ((Microsoft.ML.Data.TransformerChain<Microsoft.ML.ITransformer>)loaded).OfType<PixelCnn.ML.Components.PixelCnnConditionalSamplerTransformer>().Single();
                 Assert.AreEqual(PixelCnn.ML.Components.ConditionKind.Vector, sampler.Condition.Kind);
                 Assert.AreEqual(8, sampler.Condition.Size);
             }
