@@ -1,6 +1,6 @@
 // Measurements that say whether a PixelCNN autoencoder's bottleneck h is used, and how: the size and
-// spread of h over images, the per-layer conditioning biases V·h it produces, where the likelihood's
-// gradient goes (h, the encoder, each layer's conditioning weights), and the bits/dim of x given h
+// spread of h over images, where the likelihood's gradient goes (h, the encoder, each layer's
+// conditioning weights), and the bits/dim of x given h
 // when h is replaced by the mean h, by another image's h, or by zeros. `pixelcnn experiment
 // autoencoder` writes them into results.json for every autoencoder it trains.
 using System.Text.Json.Nodes;
@@ -101,35 +101,29 @@ internal static class AutoencoderDiagnosis
     }
 
     /// <summary>
-    /// On one batch (up to 64 test images) in training mode: the norm of the NLL's gradient with respect to h, of the
-    /// gradient reaching the encoder's weights, and of the gradient of each decoder layer's conditioning weights.
+    /// On one batch (up to 64 test images): the norm of the NLL's gradient with respect to h, of the gradient reaching
+    /// the encoder's weights, and of the gradient of each decoder layer's conditioning weights. (The networks have no
+    /// dropout or batch statistics, so the module mode does not matter.)
     /// </summary>
     private static JsonObject GradientFlow(PixelCnnAutoencoder ae, ImageDataset data, Device device)
     {
-        int b = Math.Min(64, data.Count);
-        var rows = Enumerable.Range(0, b).ToArray();
-        bool wasTraining = ae.training;
-        try
+        var rows = Enumerable.Range(0, Math.Min(64, data.Count)).ToArray();
+        using var scope = NewDisposeScope();
+        var (x, _) = data.GetBatch(rows, device);
+        ae.zero_grad();
+        var h = ae.Encoder.forward(x);
+        h.retain_grad();
+        ae.Decoder.NllNats(x, h).mean().backward();
+        var layers = new JsonArray();
+        foreach (var group in ae.Decoder.named_parameters().Where(p => p.name.Contains(".cond_"))
+                                .GroupBy(p => p.name[..p.name.IndexOf(".cond_", StringComparison.Ordinal)]))
+            layers.Add(new JsonObject { ["layer"] = group.Key, ["conditioningGradientNorm"] = Norm(group.Select(p => p.parameter.grad)) });
+        var result = new JsonObject
         {
-            using var scope = NewDisposeScope();
-            var (x, _) = data.GetBatch(rows, device);
-            ae.zero_grad();
-            var h = ae.Encoder.forward(x);
-            h.retain_grad();
-            ae.Decoder.NllNats(x, h).mean().backward();
-            double encoder = Norm(ae.Encoder.parameters().Select(p => p.grad));
-            var layers = new JsonArray();
-            foreach (var group in ae.Decoder.named_parameters().Where(p => p.name.Contains(".cond_"))
-                                    .GroupBy(p => p.name[..p.name.IndexOf(".cond_", StringComparison.Ordinal)]))
-                layers.Add(new JsonObject { ["layer"] = group.Key, ["conditioningGradientNorm"] = Norm(group.Select(p => p.parameter.grad)) });
-            var result = new JsonObject { ["h"] = h.grad!.norm().item<float>(), ["encoder"] = encoder, ["layers"] = layers };
-            ae.zero_grad();
-            return result;
-        }
-        finally
-        {
-            ae.train(wasTraining);
-        }
+            ["h"] = h.grad!.norm().item<float>(), ["encoder"] = Norm(ae.Encoder.parameters().Select(p => p.grad)), ["layers"] = layers,
+        };
+        ae.zero_grad();
+        return result;
     }
 
     private static double Norm(IEnumerable<Tensor?> gradients)

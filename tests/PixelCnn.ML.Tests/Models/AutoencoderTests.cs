@@ -13,6 +13,9 @@ public class AutoencoderTests
     private static PixelCnnConfig Config(ConditioningKind kind = ConditioningKind.Global) =>
         TrainerTests.Tiny().AsAutoencoder(4, kind) with { EncoderChannels = 4 };
 
+    /// <summary>The first <paramref name="n"/> bar images as a batch [n, 1, 8, 8] (in the caller's dispose scope).</summary>
+    private static Tensor Images(int n) => TrainerTests.Bars(n).GetBatch(Enumerable.Range(0, n).ToArray(), torch.CPU).x;
+
     [TestMethod]
     public void Autoencoder_configuration_requires_the_decoder_to_be_conditioned_on_the_embedding()
     {
@@ -29,7 +32,7 @@ public class AutoencoderTests
         using var model = PixelCnnModel.Create(Config(kind), seed: 3);
         var ae = (PixelCnnAutoencoder)model.Network;
         using var scope = NewDisposeScope();
-        var (x, _) = TrainerTests.Bars(4).GetBatch([0, 1, 2, 3], torch.CPU);
+        var x = Images(4);
         var h = ae.Encoder.forward(x);
         h.retain_grad();
         ae.Decoder.NllNats(x, h).mean().backward();
@@ -53,7 +56,7 @@ public class AutoencoderTests
         var ae = (PixelCnnAutoencoder)model.Network;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var (x, _) = TrainerTests.Bars(2).GetBatch([0, 1], torch.CPU);
+        var x = Images(2);
         var h = ae.Encoder.forward(x);
         var own = ae.Decoder.forward(x, h);
         var swapped = ae.Decoder.forward(x, h.flip(0));
@@ -75,7 +78,7 @@ public class AutoencoderTests
         using var model = PixelCnnModel.Create(Config(kind), seed: 6);
         var ae = (PixelCnnAutoencoder)model.Network;
         using var scope = NewDisposeScope();
-        var (x, _) = TrainerTests.Bars(2).GetBatch([0, 1], torch.CPU);
+        var x = Images(2);
         var h = ae.Encoder.forward(x).detach();
         var cfg = model.Config;
         foreach (var (i, j) in new[] { (0, 0), (3, 4), (7, 7) })
