@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(dataset-fashion-mnist fonts-dejavu-core python3 python3-torch)
+# mate-backgrounds: real photographs (/usr/share/backgrounds/mate/nature), the colour data of the colorization model.
+PACKAGES=(dataset-fashion-mnist fonts-dejavu-core mate-backgrounds python3 python3-torch)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -19,6 +19,7 @@ internal partial class Program
         ApplyCommand.Create(),
         SampleCommand.Create(),
         CompleteCommand.Create(),
+        ColorizeCommand.Create(),
         AutoencoderCommands.CreateTrain(),
         AutoencoderCommands.CreateEncode(),
         AutoencoderCommands.CreateReconstruct(),

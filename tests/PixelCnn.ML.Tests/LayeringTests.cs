@@ -25,7 +25,7 @@ public class LayeringTests
         ("Sampling", [$"{Root}.Sampling", $"{Root}.Scoring", $"{Root}.Models", $"{Root}.Engine"], []),
         ("Serialization", [$"{Root}.Serialization", $"{Root}.IO"], []),
         ("Diagnostics", [$"{Root}.Diagnostics", $"{Root}.Models", $"{Root}.Engine"], []),
-        ("Data", [$"{Root}.Data", $"{Root}.Models", $"{Root}.Engine", $"{Root}.IO"], []),
+        ("Data", [$"{Root}.Data", $"{Root}.Data.Images", $"{Root}.Models", $"{Root}.Engine", $"{Root}.IO"], []),
         ("Data.Images", [$"{Root}.Data.Images"], []),
         ("Pictures", [$"{Root}.Pictures", $"{Root}.Data", $"{Root}.IO"], []),
         ("Evaluation", [$"{Root}.Evaluation"], []),

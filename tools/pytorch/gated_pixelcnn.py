@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Independent PyTorch implementation of PixelCnn.ML's models, for cross-checks and benchmarks
-(the PixelRNN architectures are in pixelrnn.py next to this file).
+(the PixelRNN architectures are in pixelrnn.py, the auxiliary-variable ones in auxiliary.py, next to this file).
 
 Written from the papers and docs/architecture.md, not generated from the C# code; parameter names
 match the C# state dicts so weights travel through safetensors. Runs with Debian's python3-torch
 (/usr/bin/python3); needs no other package (safetensors is read and written here by hand).
 
   crosscheck --config C.json --weights W.safetensors --inputs I.safetensors --out O.safetensors
-      forward the model on the inputs (x, and h when conditioned); write logits and bits/dim.
+      forward the model on the inputs (x, and h when conditioned); write logits and bits/dim (for the
+      auxiliary-variable architectures, each part's nats per image instead of logits).
   bench --preset S|M [--threads N] [--batch B] [--train-steps K] [--score-batches K]
       training and scoring throughput (images/s) and peak RSS, as JSON on stdout.
   train-epoch --preset S [--weights INIT.safetensors] [--order ORDER.bin] [--seed N] [--limit N]
@@ -103,7 +104,48 @@ class MaskedConv2d(nn.Module):
         return F.conv2d(F.pad(x, (l, r, t, b)), w, self.bias)
 
 
+def levels(cfg):
+    return cfg.get("levels", 256)
+
+
+def scale(x, n_levels=256):
+    """Values 0..L-1 to [-1, 1]."""
+    return x / ((n_levels - 1) / 2.0) - 1.0
+
+
 # ---------------------------------------------------------------- conditioning
+class ImageConditionNet(nn.Module):
+    """m(h) for an image condition: 3x3 conv, residual ELU-3x3-ELU-3x3 blocks, ELU, 1x1; nothing masked."""
+
+    def __init__(self, planes, height, width, hidden, blocks, cout):
+        super().__init__()
+        self.planes, self.height, self.width = planes, height, width
+        self.input = nn.Conv2d(planes, hidden, 3, padding=1)
+        self.convs = nn.ModuleList([nn.Conv2d(hidden, hidden, 3, padding=1) for _ in range(2 * blocks)])
+        self.output = nn.Conv2d(hidden, cout, 1)
+
+    def forward(self, h):
+        f = self.input(scale(h.reshape(-1, self.planes, self.height, self.width)))
+        for b in range(0, len(self.convs), 2):
+            f = f + self.convs[b + 1](F.elu(self.convs[b](F.elu(f))))
+        return self.output(F.elu(f))
+
+
+class ConditionLogits(nn.Module):
+    """Logits added per sub-pixel from the image condition's value there (plane 0, or the channel's own plane)."""
+
+    def __init__(self, channels, planes, n_levels, height, width):
+        super().__init__()
+        self.channels, self.planes, self.height, self.width = channels, planes, height, width
+        self.table = nn.Parameter(torch.zeros(channels, 256, n_levels))
+
+    def forward(self, h):
+        v = h.reshape(-1, self.planes, self.height, self.width).round().clamp(0, 255).long()
+        if self.planes != self.channels:
+            v = v.expand(-1, self.channels, self.height, self.width)
+        return torch.cat([self.table[c][v[:, c]].permute(0, 3, 1, 2) for c in range(self.channels)], 1)
+
+
 class SpatialConditionNet(nn.Module):
     def __init__(self, d, cout, height, width):
         super().__init__()
@@ -134,7 +176,7 @@ class LayerCondition(nn.Module):
 
 # ---------------------------------------------------------------- heads
 def params_per_channel(cfg):
-    return 256 if cfg["output"] == "Softmax256" else 3 * cfg["mixtureComponents"]
+    return levels(cfg) if cfg["output"] == "Softmax256" else 3 * cfg["mixtureComponents"]
 
 
 def mixture_log_prob(logits, means, log_scales, x, dim):
@@ -211,18 +253,24 @@ class GatedPixelCnn(nn.Module):
         self.cfg = cfg
         if cfg["conditioning"] == "Spatial":
             self.cond_net = SpatialConditionNet(cfg["conditionSize"], cfg["spatialConditionChannels"], cfg["height"], cfg["width"])
+        elif cfg["conditioning"] == "Image":
+            planes = cfg["conditionSize"] // (cfg["height"] * cfg["width"])
+            self.cond_net = ImageConditionNet(planes, cfg["height"], cfg["width"], cfg["hiddenChannels"], 1, cfg["spatialConditionChannels"])
+            if planes in (1, cfg["channels"]):
+                self.cond_logits = ConditionLogits(cfg["channels"], planes, params_per_channel(cfg), cfg["height"], cfg["width"])
         self.blocks = nn.ModuleList([GatedBlock(cfg, i == 0) for i in range(cfg["layers"])])
         self.head = OutputStack(cfg, cfg["hiddenChannels"])
 
     def forward(self, x, h=None):
         cond = self.cond_net(h) if hasattr(self, "cond_net") else h
-        v = hs = x / 127.5 - 1.0
+        v = hs = scale(x, levels(self.cfg))
         skip = None
         for b in self.blocks:
             v, hs, s = b(v, hs, cond)
             if s is not None:
                 skip = s if skip is None else skip + s
-        return self.head(skip if skip is not None else hs)
+        out = self.head(skip if skip is not None else hs)
+        return out + self.cond_logits(h) if hasattr(self, "cond_logits") else out
 
 
 class PixelCnnBaseline(nn.Module):
@@ -256,6 +304,10 @@ class PixelCnnBaseline(nn.Module):
 
 def build(cfg):
     arch = cfg["architecture"]
+    if arch in ("Grayscale", "Pyramid"):
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from auxiliary import build_auxiliary
+        return build_auxiliary(cfg)
     if arch in ("RowLstm", "DiagonalBiLstm"):
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         from pixelrnn import PixelRnn
@@ -301,10 +353,15 @@ def cmd_crosscheck(a):
     missing, unexpected = model.load_state_dict(sd, strict=True)
     inputs = st_load(a.inputs)
     model.eval()
+    dims = cfg["channels"] * cfg["height"] * cfg["width"]
     with torch.no_grad():
+        if hasattr(model, "part_nats"):
+            parts = model.part_nats(inputs["x"], inputs.get("h"))
+            bpd = parts.double().sum(1) / (dims * math.log(2))
+            st_save({"part_nats": parts, "bits_per_dim": bpd}, a.out)
+            return
         out = model(inputs["x"], inputs.get("h"))
         nats = nll_nats(cfg, out, inputs["x"])
-        dims = cfg["channels"] * cfg["height"] * cfg["width"]
         bpd = nats.double().view(nats.shape[0], -1).sum(1) / (dims * math.log(2))
     st_save({"logits": out, "bits_per_dim": bpd}, a.out)
 

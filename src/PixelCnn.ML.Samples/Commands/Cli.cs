@@ -15,7 +15,8 @@ internal static class Cli
     /// <summary>The architecture of a model a command trains (with its --preset).</summary>
     internal static readonly Option<string> Architecture = new("--arch")
     {
-        Description = "Architecture: gated (Gated PixelCNN), pixelcnn (the plain PixelCNN), row-lstm or diagonal-bilstm (PixelRNN).",
+        Description = "Architecture: gated (Gated PixelCNN), pixelcnn (the plain PixelCNN), row-lstm or diagonal-bilstm (PixelRNN), " +
+                      "grayscale (a 4-bit grey view x̂, then x given x̂) or pyramid (28 → 14 → 7 with super-resolution levels).",
         DefaultValueFactory = _ => "gated",
     };
 
@@ -66,7 +67,7 @@ internal static class Cli
             Console.Error.WriteLine(e.Message);
             return Failed;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or InvalidImageException or IOException or InvalidOperationException
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or InvalidImageException or IOException or InvalidOperationException or NotSupportedException
                                       or System.Runtime.InteropServices.ExternalException or UnauthorizedAccessException or Training.TrainingDivergedException)
         {
             Console.Error.WriteLine($"error: {e.Message}");

@@ -99,22 +99,29 @@ public sealed class GatedBlock : nn.Module<Tensor, Tensor, Tensor?, (Tensor v, T
 
 public sealed class GatedPixelCnn : PixelCnnNetwork
 {
-    private readonly SpatialConditionNet? cond_net;
+    private readonly nn.Module<Tensor, Tensor>? cond_net;
     private readonly ModuleList<GatedBlock> blocks;
     private readonly OutputStack head;
+    private readonly ConditionLogits? cond_logits;
 
     public GatedPixelCnn(PixelCnnConfig config, Generator? generator = null) : base(nameof(GatedPixelCnn), config)
     {
         if (config.Conditioning == ConditioningKind.Spatial)
             cond_net = new SpatialConditionNet(config.ConditionSize, config.SpatialConditionChannels, config.Height, config.Width, generator);
+        else if (config.Conditioning == ConditioningKind.Image)
+            cond_net = new ImageConditionNet(config.ConditionPlanes, config.Height, config.Width, config.HiddenChannels, 1,
+                                             config.SpatialConditionChannels, generator);
         blocks = nn.ModuleList<GatedBlock>();
         for (int l = 0; l < config.Layers; l++) blocks.Add(new GatedBlock(config, l == 0, generator));
         head = new OutputStack(config, config.HiddenChannels, Head.ParametersPerChannel, generator);
+        if (config.Conditioning == ConditioningKind.Image && ConditionLogits.Fits(config.Channels, config.ConditionPlanes))
+            cond_logits = new ConditionLogits(config.Channels, config.ConditionPlanes, Head.ParametersPerChannel, config.Height, config.Width);
         RegisterComponents();
     }
 
     internal IList<GatedBlock> Blocks => blocks;
-    internal SpatialConditionNet? CondNet => cond_net;
+    internal ConditionLogits? CondLogits => cond_logits;
+    internal nn.Module<Tensor, Tensor>? CondNet => cond_net;
     internal OutputStack OutputLayers => head;
 
     public override Tensor forward(Tensor x, Tensor? h)
@@ -122,7 +129,7 @@ public sealed class GatedPixelCnn : PixelCnnNetwork
         CheckInputs(x, h);
         using var scope = NewDisposeScope();
         var condition = cond_net is null ? h : cond_net.forward(h!);
-        var v = Scale(x);
+        var v = ScaleInput(x);
         var hs = v;
         Tensor? skip = null;
         foreach (var block in blocks)
@@ -135,6 +142,8 @@ public sealed class GatedPixelCnn : PixelCnnNetwork
             (v, hs) = (nv, nh);
             skip = AddSkip(skip, s);
         }
-        return head.forward(skip ?? hs).MoveToOuterDisposeScope();
+        var output = head.forward(skip ?? hs);
+        if (cond_logits is not null) output.add_(cond_logits.forward(h!));
+        return output.MoveToOuterDisposeScope();
     }
 }

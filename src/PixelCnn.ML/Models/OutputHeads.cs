@@ -1,4 +1,4 @@
-// Output distributions over the 256 values of each sub-pixel: the 256-way softmax of the papers
+// Output distributions over the values of each sub-pixel (256, or fewer for a softmax over a coarser view): the 256-way softmax of the papers
 // and the discretized logistic mixture of PixelCNN++ (here one mixture per channel; colour
 // dependencies come from the R→G→B masks rather than PixelCNN++'s linear coefficients).
 using TorchSharp;
@@ -17,12 +17,12 @@ public abstract class OutputHead
     /// </summary>
     public abstract Tensor NllNats(Tensor output, Tensor target, int channels);
 
-    /// <summary>Log-probabilities of the 256 values for parameters <paramref name="parameters"/> [M, P]; returns [M, 256].</summary>
+    /// <summary>Log-probabilities of the L values (256, or the configuration's Levels) for parameters <paramref name="parameters"/> [M, P]; returns [M, L].</summary>
     public abstract Tensor LogProbs(Tensor parameters);
 
     public static OutputHead For(PixelCnnConfig config) => config.Output switch
     {
-        OutputDistribution.Softmax256 => new SoftmaxHead(),
+        OutputDistribution.Softmax256 => new SoftmaxHead(config.Levels),
         OutputDistribution.LogisticMixture => new LogisticMixtureHead(config.MixtureComponents),
         _ => throw new ArgumentOutOfRangeException(nameof(config), config.Output, "unknown output distribution"),
     };
@@ -37,12 +37,17 @@ public abstract class OutputHead
 
 public sealed class SoftmaxHead : OutputHead
 {
-    public override int ParametersPerChannel => 256;
+    private readonly int _levels;
+
+    /// <summary>A softmax over <paramref name="levels"/> values (256 for 8-bit sub-pixels).</summary>
+    public SoftmaxHead(int levels = 256) => _levels = levels;
+
+    public override int ParametersPerChannel => _levels;
 
     public override Tensor NllNats(Tensor output, Tensor target, int channels)
     {
         using var scope = NewDisposeScope();
-        // cross_entropy wants the class dim second: [N, 256, C, H, W].
+        // cross_entropy wants the class dim second: [N, L, C, H, W].
         var logits = Split(output, channels).transpose(1, 2);
         return nn.functional.cross_entropy(logits, target, reduction: nn.Reduction.None).MoveToOuterDisposeScope();
     }

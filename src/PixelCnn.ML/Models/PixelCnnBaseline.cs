@@ -54,7 +54,7 @@ public sealed class PixelCnnBaseline : PixelCnnNetwork
         CheckInputs(x, h);
         using var scope = NewDisposeScope();
         var condition = cond_net is null ? h : cond_net.forward(h!);
-        var f = input_conv.forward(Scale(x));
+        var f = input_conv.forward(ScaleInput(x));
         if (condition is not null) f = f + input_condition!.forward(condition);
         for (int l = 0; l < layers.Count; l++)
         {

@@ -15,6 +15,20 @@ public enum PixelCnnArchitecture
     RowLstm,
     /// <summary>PixelRNN Diagonal BiLSTM: two LSTM directions scanned along the diagonals of the skewed map (the whole context, no blind spot).</summary>
     DiagonalBiLstm,
+    /// <summary>
+    /// PixelCNN with a grayscale auxiliary variable (Kolesnikov &amp; Lampert 2017): a Gated PixelCNN over x̂, the
+    /// <see cref="PixelCnnConfig.AuxiliaryBits"/>-bit grayscale view of the image, and a Gated PixelCNN over x given the whole of
+    /// x̂. −log p(x) = −log p(x̂) − log p(x | x̂) exactly, since x̂ is a function of x. Sampled x̂ first, then x.
+    /// </summary>
+    Grayscale,
+    /// <summary>
+    /// Pyramid PixelCNN: a Gated PixelCNN over the image downsampled <see cref="PixelCnnConfig.PyramidLevels"/> times (2x2 means,
+    /// rounded), then per doubling a small super-resolution PixelCNN given the level below; bits are the exact sum over
+    /// levels. Sampled from the smallest level up, each super-resolution level along wavefronts of independent pixels.
+    /// With <see cref="ConditioningKind.Image"/> conditioning it is one super-resolution step alone: a model of the image
+    /// given its 2x downsampled view, upsampled, as the condition.
+    /// </summary>
+    Pyramid,
 }
 
 public enum ConditioningKind
@@ -24,11 +38,17 @@ public enum ConditioningKind
     Global,
     /// <summary>Location-dependent: s = m(h) by a deconvolution net, added through an unmasked 1x1 conv.</summary>
     Spatial,
+    /// <summary>
+    /// On an image of <see cref="PixelCnnConfig.ConditionSize"/> / (H·W) channels at the model's resolution (CHW-flattened,
+    /// values 0..255, e.g. the grey view of a colour image), read by an unmasked convolution stack that sees all of it and
+    /// added through a 1x1 conv like the spatial map. Gated PixelCNN only.
+    /// </summary>
+    Image,
 }
 
 public enum OutputDistribution
 {
-    /// <summary>256-way softmax per sub-pixel, as in the papers.</summary>
+    /// <summary>Softmax over the <see cref="PixelCnnConfig.Levels"/> values of a sub-pixel (256: the papers' 256-way softmax).</summary>
     Softmax256,
     /// <summary>Discretized logistic mixture per sub-pixel (PixelCNN++ likelihood, one mixture per channel).</summary>
     LogisticMixture,
@@ -42,6 +62,8 @@ public sealed record PixelCnnConfig
     public int Channels { get; init; } = 1;
     public int Height { get; init; } = 28;
     public int Width { get; init; } = 28;
+    /// <summary>Values a sub-pixel takes, 0..Levels−1: 256 for 8-bit images, 16 for a 4-bit view (softmax output only).</summary>
+    public int Levels { get; init; } = 256;
 
     // ---- architecture
     public PixelCnnArchitecture Architecture { get; init; } = PixelCnnArchitecture.GatedPixelCnn;
@@ -81,6 +103,22 @@ public sealed record PixelCnnConfig
     /// checkpoints of format 2 were written without it: their autoencoders load with false.
     /// </summary>
     public bool EqualizedEncoderOutput { get; init; } = true;
+
+    // ---- auxiliary variables (Grayscale and Pyramid architectures)
+    /// <summary>Bits of the grayscale view x̂ of the <see cref="PixelCnnArchitecture.Grayscale"/> architecture (4: 16 levels, as in the paper).</summary>
+    public int AuxiliaryBits { get; init; } = 4;
+    /// <summary>Halvings of the <see cref="PixelCnnArchitecture.Pyramid"/> architecture: 2 models 28x28 as 7x7, then 14x14, then 28x28.</summary>
+    public int PyramidLevels { get; init; } = 2;
+    /// <summary>Residual 3x3 blocks of each super-resolution level's network over the level below (the paper's tiny networks: 3).</summary>
+    public int SuperResolutionBlocks { get; init; } = 3;
+    /// <summary>
+    /// Kernel of a super-resolution level's one masked (type A) convolution over its own earlier pixels: the level's whole
+    /// autoregressive context, k/2 rows above (from k/2 columns left to one column right) and k/2 pixels to the left.
+    /// </summary>
+    public int SuperResolutionKernelSize { get; init; } = 5;
+
+    /// <summary>True for the architectures made of several networks over auxiliary views (Grayscale, Pyramid).</summary>
+    [JsonIgnore] public bool IsAuxiliary => Architecture is PixelCnnArchitecture.Grayscale or PixelCnnArchitecture.Pyramid;
 
     /// <summary>True when the model has an encoder (<see cref="EmbeddingSize"/> > 0).</summary>
     [JsonIgnore] public bool IsAutoencoder => EmbeddingSize > 0;
@@ -127,6 +165,7 @@ public sealed record PixelCnnConfig
         return architecture switch
         {
             PixelCnnArchitecture.GatedPixelCnn => gated,
+            PixelCnnArchitecture.Grayscale or PixelCnnArchitecture.Pyramid => gated with { Architecture = architecture },
             PixelCnnArchitecture.PixelCnn => gated with { Architecture = architecture },
             PixelCnnArchitecture.RowLstm or PixelCnnArchitecture.DiagonalBiLstm => gated with
             {
@@ -138,7 +177,7 @@ public sealed record PixelCnnConfig
 
     /// <summary>
     /// An architecture by its name: the enum name (case-insensitive) or the CLI's spelling
-    /// (gated, pixelcnn, row-lstm, diagonal-bilstm).
+    /// (gated, pixelcnn, row-lstm, diagonal-bilstm, grayscale, pyramid).
     /// </summary>
     public static PixelCnnArchitecture ParseArchitecture(string name)
     {
@@ -149,7 +188,9 @@ public sealed record PixelCnnConfig
             "PIXELCNN" or "BASELINE" => PixelCnnArchitecture.PixelCnn,
             "ROWLSTM" => PixelCnnArchitecture.RowLstm,
             "DIAGONALBILSTM" or "DIAGONAL" => PixelCnnArchitecture.DiagonalBiLstm,
-            _ => throw new ArgumentException($"Unknown architecture '{name}': expected gated, pixelcnn, row-lstm or diagonal-bilstm.", nameof(name)),
+            "GRAYSCALE" or "GREYSCALE" => PixelCnnArchitecture.Grayscale,
+            "PYRAMID" => PixelCnnArchitecture.Pyramid,
+            _ => throw new ArgumentException($"Unknown architecture '{name}': expected gated, pixelcnn, row-lstm, diagonal-bilstm, grayscale or pyramid.", nameof(name)),
         };
     }
 
@@ -178,5 +219,34 @@ public sealed record PixelCnnConfig
             $"an autoencoder decodes conditioned on its embedding: set Conditioning to Global or Spatial and ConditionSize = EmbeddingSize ({EmbeddingSize})");
         Require(EncoderChannels is >= 1 and <= 4096, nameof(EncoderChannels), $"must be 1..4096, got {EncoderChannels}");
         Require(SpatialConditionChannels is >= 1 and <= 1024, nameof(SpatialConditionChannels), $"must be 1..1024, got {SpatialConditionChannels}");
+        Require(Levels is >= 2 and <= 256, nameof(Levels), $"must be 2..256, got {Levels}");
+        Require(Levels == 256 || Output == OutputDistribution.Softmax256, nameof(Levels), $"the logistic mixture models 256 levels; use the softmax output for {Levels}");
+        long plane = (long)Height * Width;
+        Require(Conditioning != ConditioningKind.Image || (ConditionSize % plane == 0 && ConditionSize / plane is >= 1 and <= 16), nameof(ConditionSize),
+            $"an image condition holds 1..16 planes of {Height}x{Width} values: ConditionSize must be a multiple of {plane}, got {ConditionSize}");
+        Require(Conditioning != ConditioningKind.Image || Architecture is PixelCnnArchitecture.GatedPixelCnn or PixelCnnArchitecture.Pyramid, nameof(Conditioning),
+            $"image conditioning is built for the Gated PixelCNN (and a pyramid's super-resolution step), not {Architecture}");
+        Require(AuxiliaryBits is >= 1 and <= 8, nameof(AuxiliaryBits), $"must be 1..8, got {AuxiliaryBits}");
+        Require(SuperResolutionBlocks is >= 0 and <= 32, nameof(SuperResolutionBlocks), $"must be 0..32, got {SuperResolutionBlocks}");
+        Require(SuperResolutionKernelSize is >= 3 and <= 15 && SuperResolutionKernelSize % 2 == 1, nameof(SuperResolutionKernelSize),
+            $"must be odd and 3..15, got {SuperResolutionKernelSize}");
+        if (IsAuxiliary)
+        {
+            Require(!IsAutoencoder, nameof(Architecture), $"{Architecture} has no encoder: set EmbeddingSize to 0");
+            Require(Architecture == PixelCnnArchitecture.Pyramid || Conditioning is not ConditioningKind.Image, nameof(Conditioning),
+                $"{Architecture} makes its own image conditions; condition it on a vector (Global or Spatial) or nothing");
+            Require(Conditioning is not ConditioningKind.Image || ConditionPlanes == Channels, nameof(ConditionSize),
+                $"a pyramid's super-resolution step is conditioned on the level below upsampled, {Channels} planes of {Height}x{Width}");
+            Require(Levels == 256 && Output == OutputDistribution.Softmax256, nameof(Output), $"{Architecture} models 8-bit images with the softmax output");
+        }
+        if (Architecture == PixelCnnArchitecture.Pyramid)
+        {
+            int scale = 1 << Math.Clamp(PyramidLevels, 0, 8);
+            Require(PyramidLevels is >= 1 and <= 8 && Height % scale == 0 && Width % scale == 0 && Height / scale >= 2 && Width / scale >= 2,
+                nameof(PyramidLevels), $"{PyramidLevels} halvings need a height and width divisible by 2^levels with at least 2x2 left, got {Height}x{Width}");
+        }
     }
+
+    /// <summary>The number of planes of an <see cref="ConditioningKind.Image"/> condition.</summary>
+    [JsonIgnore] public int ConditionPlanes => Conditioning == ConditioningKind.Image ? (int)(ConditionSize / ((long)Height * Width)) : 0;
 }

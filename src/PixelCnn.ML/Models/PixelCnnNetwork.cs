@@ -29,8 +29,11 @@ public abstract class PixelCnnNetwork : nn.Module<Tensor, Tensor?, Tensor>
     /// <summary>Distribution parameters of an unconditional model.</summary>
     public Tensor forward(Tensor x) => forward(x, null);
 
-    /// <summary>Negative log-likelihood in nats of every sub-pixel, [N, C, H, W].</summary>
-    public Tensor NllNats(Tensor x, Tensor? h = null)
+    /// <summary>
+    /// Negative log-likelihood in nats of every sub-pixel, [N, C, H, W]; summed over an image it is −ln p(x). The
+    /// auxiliary architectures spread the bits of their views over the sub-pixels those views summarise.
+    /// </summary>
+    public virtual Tensor NllNats(Tensor x, Tensor? h = null)
     {
         using var scope = NewDisposeScope();
         var output = forward(x, h);
@@ -49,11 +52,21 @@ public abstract class PixelCnnNetwork : nn.Module<Tensor, Tensor?, Tensor>
         PixelCnnArchitecture.GatedPixelCnn => new GatedPixelCnn(config, generator),
         PixelCnnArchitecture.PixelCnn => new PixelCnnBaseline(config, generator),
         PixelCnnArchitecture.RowLstm or PixelCnnArchitecture.DiagonalBiLstm => new PixelRnn(config, generator),
+        PixelCnnArchitecture.Grayscale => new GrayscalePixelCnn(config, generator),
+        PixelCnnArchitecture.Pyramid => config.Conditioning == ConditioningKind.Image
+            ? new SuperResolutionPixelCnn(config, generator)
+            : new PyramidPixelCnn(config, generator),
         _ => throw new ArgumentOutOfRangeException(nameof(config), config.Architecture, "unknown architecture"),
     };
 
     /// <summary>Maps pixel values 0..255 to [-1, 1], the scale every network works in.</summary>
     protected internal static Tensor Scale(Tensor x) => x / 127.5 - 1.0;
+
+    /// <summary>Maps values 0..<paramref name="levels"/>−1 to [-1, 1] (the same op as <see cref="Scale(Tensor)"/> for 256).</summary>
+    protected internal static Tensor Scale(Tensor x, int levels) => x / ((levels - 1) / 2.0) - 1.0;
+
+    /// <summary>This network's input scale: <see cref="Scale(Tensor, int)"/> with its <see cref="PixelCnnConfig.Levels"/>.</summary>
+    protected internal Tensor ScaleInput(Tensor x) => Scale(x, Config.Levels);
 
     /// <summary>
     /// The running sum of per-layer skip outputs with <paramref name="next"/> added (null while there are none),

@@ -278,7 +278,7 @@ public sealed class PixelRnn : PixelCnnNetwork
         CheckInputs(x, h);
         using var scope = NewDisposeScope();
         var condition = cond_net is null ? h : cond_net.forward(h!);
-        var image = Scale(x);
+        var image = ScaleInput(x);
         var f = input_conv.forward(image);
         Tensor? skip = null;
         foreach (var layer in layers)

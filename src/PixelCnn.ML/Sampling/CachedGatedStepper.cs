@@ -52,13 +52,16 @@ internal sealed class CachedGatedStepper : SubPixelStepper
     private readonly int _p, _half, _width;
     private readonly bool _spatial;
     private (int i, int j, int c) _evaluated = (-1, -1, -1);
+    private readonly ConditionLogits? _condLogits;
+    /// <summary>The image condition's value each sub-pixel reads, [H, W, C, B], for the direct logits.</summary>
+    private readonly Tensor? _condValues;
 
     public CachedGatedStepper(GatedPixelCnn network, Device device, int batch, Tensor? conditions, bool directWrites)
         : base(network, device, batch, directWrites)
     {
         var cfg = Config;
         int p = _p = cfg.HiddenChannels, half = _half = cfg.KernelSize / 2, w = _width = cfg.Width;
-        _spatial = cfg.Conditioning == ConditioningKind.Spatial;
+        _spatial = cfg.Conditioning is ConditioningKind.Spatial or ConditioningKind.Image;
         _scaled = ScaledValues();
         _scaledTable = ScaledTable();
         _buffer = new float[batch];
@@ -96,6 +99,8 @@ internal sealed class CachedGatedStepper : SubPixelStepper
         _skip = cfg.SkipConnections ? Keep(zeros([batch, p], device: device)) : null;
         _final = Keep(zeros([batch, p], device: device));
         _head = Keep(new HeadStep(network.OutputLayers, p, cfg.Channels, network.Head.ParametersPerChannel, batch, device));
+        _condLogits = network.CondLogits;
+        if (_condLogits is not null) _condValues = Keep(_condLogits.Values(conditions!).permute(2, 3, 1, 0).contiguous()); // [H, W, C, B]
     }
 
     /// <summary>[1 + p, p]: the bias as the first row, then the masked weight transposed.</summary>
@@ -141,7 +146,13 @@ internal sealed class CachedGatedStepper : SubPixelStepper
     {
         RunHorizontal(j);
         _evaluated = (i, j, c);
-        return _head.Run(_skip ?? _final, c);
+        var parameters = _head.Run(_skip ?? _final, c);
+        if (_condLogits is not null)
+        {
+            using var scope = NewDisposeScope();
+            parameters.add_(_condLogits.Rows(c, _condValues![i, j, c]));
+        }
+        return parameters;
     }
 
     /// <summary>The horizontal stack of every block at column j of the current row.</summary>

@@ -12,7 +12,7 @@ namespace PixelCnn.ML.Sampling;
 internal static class DeviceDraw
 {
     /// <summary>
-    /// Values [B] (float32, whole numbers 0..255) drawn from <paramref name="logProbs"/> [B, 256] with uniforms
+    /// Values [B] (float32, whole numbers 0..L−1) drawn from <paramref name="logProbs"/> [B, L] with uniforms
     /// <paramref name="u"/> [B] (float64). Rows without a finite probability set <paramref name="invalid"/> (a bool
     /// scalar, or-ed in place) instead of throwing, so the check costs no synchronisation.
     /// </summary>
@@ -25,10 +25,11 @@ internal static class DeviceDraw
         if (temperature == 0) return argmax.squeeze(1).to(ScalarType.Float32).MoveToOuterDisposeScope();
         var w = ((z - max) / temperature).exp();                            // the most likely value weighs 1
         var cdf = w.cumsum(1);
-        var target = u.unsqueeze(1) * cdf.narrow(1, SubPixelDraw.Values - 1, 1);
+        long levels = z.shape[1];
+        var target = u.unsqueeze(1) * cdf.narrow(1, levels - 1, 1);
         var first = cdf.le(target).sum(1);                                   // the first k whose CDF exceeds u·total
         var positive = w.gt(0).to(ScalarType.Int64);
-        var last = (SubPixelDraw.Values - 1) - positive.flip(1).argmax(1);   // u·total rounded up: the last value with any weight
+        var last = (levels - 1) - positive.flip(1).argmax(1);   // u·total rounded up: the last value with any weight
         return first.minimum(last).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 }

@@ -43,6 +43,7 @@ public static class PixelCnnSampler
         var network = Decoder(model);
         using var scope = NewDisposeScope();
         var h = Conditions(network, model.Device, conditions, count, nameof(conditions));
+        if (network is AuxiliaryPixelCnn staged) return AuxiliarySampling.Sample(staged, model.Device, count, h, options, progress, cancellationToken);
         int dims = network.Config.Dimensions;
         var uniforms = Uniforms(options.Seed, options.SharedDraws ? 1 : count, dims);
         return Run(network, model.Device, count, h, null, 0, uniforms, options.SharedDraws ? 0 : dims, options, progress, cancellationToken);
@@ -77,7 +78,7 @@ public static class PixelCnnSampler
         ArgumentNullException.ThrowIfNull(images);
         options ??= new SamplingOptions();
         options.Validate();
-        var network = Decoder(model);
+        var network = Walkable(model, "completion");
         var cfg = network.Config;
         int dims = cfg.Dimensions;
         if (knownSubpixels < 0 || knownSubpixels > dims)
@@ -116,7 +117,7 @@ public static class PixelCnnSampler
         ArgumentNullException.ThrowIfNull(images);
         if (epsilon is < 0 or > 255) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must be 0..255 (pixel levels)");
         if (!Enum.IsDefined(kind)) throw new ArgumentOutOfRangeException(nameof(kind), kind, $"unknown {nameof(SamplerKind)}");
-        var network = Decoder(model);
+        var network = Walkable(model, "purification");
         var known = KnownImages(images, network.Config, out int n);
         using var scope = NewDisposeScope();
         var h = Conditions(network, model.Device, conditions, n, nameof(conditions));
@@ -133,7 +134,7 @@ public static class PixelCnnSampler
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var x = tensor(inputs, [count, dims]).to(device);
-        var levels = arange(SubPixelDraw.Values, ScalarType.Float32, device).unsqueeze(0);
+        var levels = arange(network.Config.Levels, ScalarType.Float32, device).unsqueeze(0);
         var images = zeros([count, dims], device: device);
         var invalid = zeros([], ScalarType.Bool, device: device);
         Walk(network, device, count, conditions, kind, null, 0, output, progress, cancellationToken, long.MaxValue,
@@ -174,8 +175,12 @@ public static class PixelCnnSampler
         using var scope = NewDisposeScope();
         var path = InterpolationPath(from, to, steps, cfg.ConditionSize);
         var h = Conditions(network, model.Device, path, steps, nameof(from));
-        var uniforms = Uniforms(options.Seed, 1, cfg.Dimensions);
-        var bytes = Run(network, model.Device, steps, h, null, 0, uniforms, 0, options, progress, cancellationToken);
+        var bytes = network is AuxiliaryPixelCnn staged
+            ? AuxiliarySampling.Sample(staged, model.Device, steps, h, new SamplingOptions
+              {
+                  Temperature = options.Temperature, Seed = options.Seed, SharedDraws = true, Kind = options.Kind, DrawOnDevice = options.DrawOnDevice,
+              }, progress, cancellationToken)
+            : Run(network, model.Device, steps, h, null, 0, Uniforms(options.Seed, 1, cfg.Dimensions), 0, options, progress, cancellationToken);
         return ToTensor(bytes, model, steps).MoveToOuterDisposeScope();
     }
 
@@ -245,8 +250,9 @@ public static class PixelCnnSampler
         int dims = network.Config.Dimensions;
         var output = new byte[(long)count * dims];
         var values = new float[count];
-        var logProbs = new float[(long)count * SubPixelDraw.Values];
-        var scratch = new double[SubPixelDraw.Values];
+        int levels = network.Config.Levels;
+        var logProbs = new float[(long)count * levels];
+        var scratch = new double[levels];
         Walk(network, device, count, conditions, options.Kind, known, knownSubpixels, output, progress, cancellationToken, limitSubpixels,
             (stepper, i, j, c, t, at) =>
             {
@@ -266,7 +272,7 @@ public static class PixelCnnSampler
                     for (int b = 0; b < count; b++)
                     {
                         double u = uniforms[(b * (long)uniformStride) + t];
-                        values[b] = SubPixelDraw.Draw(logProbs.AsSpan(b * SubPixelDraw.Values, SubPixelDraw.Values), u, options.Temperature, scratch);
+                        values[b] = SubPixelDraw.Draw(logProbs.AsSpan(b * levels, levels), u, options.Temperature, scratch);
                     }
                 }
                 stepper.Set(i, j, c, values);
@@ -378,6 +384,20 @@ public static class PixelCnnSampler
     internal static PixelCnnNetwork Decoder(PixelCnnModel model) =>
         model.Network is PixelCnnAutoencoder autoencoder ? autoencoder.Decoder : model.Network;
 
+    /// <summary>
+    /// The network that walks the sub-pixels of the whole image in raster order, for the uses that need that walk
+    /// (completion, purification); the staged architectures have none.
+    /// </summary>
+    private static PixelCnnNetwork Walkable(PixelCnnModel model, string use)
+    {
+        var network = Decoder(model);
+        if (network is AuxiliaryPixelCnn)
+            throw new NotSupportedException(
+                $"{use} walks the image's sub-pixels in raster order, but a {network.Config.Architecture} model samples in stages " +
+                "(its auxiliary views first); use a flat architecture (gated, pixelcnn, row-lstm, diagonal-bilstm) for it");
+        return network;
+    }
+
     /// <summary>[rows, dims] uniforms in [0, 1) from a CPU generator seeded with <paramref name="seed"/>, row-major.</summary>
     internal static double[] Uniforms(ulong seed, int rows, int dims)
     {
@@ -412,7 +432,7 @@ public static class PixelCnnSampler
         return flat.data<double>().ToArray();
     }
 
-    /// <summary>The images as NCHW floats, checked: shape [N, C, H, W] of the model, whole values 0..255.</summary>
+    /// <summary>The images as NCHW floats, checked: shape [N, C, H, W] of the model, whole values 0..Levels−1 (0..255).</summary>
     private static float[] KnownImages(Tensor images, PixelCnnConfig cfg, out int n)
     {
         ArgumentNullException.ThrowIfNull(images);
@@ -423,8 +443,8 @@ public static class PixelCnnSampler
         using var f = images.to(ScalarType.Float32, torch.CPU);
         var data = f.data<float>().ToArray();
         foreach (var v in data)
-            if (!(v >= 0 && v <= 255) || v != MathF.Floor(v))
-                throw new ArgumentException($"images must hold whole numbers 0..255, found {v}", nameof(images));
+            if (!(v >= 0 && v <= cfg.Levels - 1) || v != MathF.Floor(v))
+                throw new ArgumentException($"images must hold whole numbers 0..{cfg.Levels - 1}, found {v}", nameof(images));
         return data;
     }
 

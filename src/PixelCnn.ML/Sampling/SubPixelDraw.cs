@@ -1,4 +1,4 @@
-// The draw of one sub-pixel value from its 256 log-probabilities, by inverse CDF in float64 on a
+// The draw of one sub-pixel value from its log-probabilities (256, or the model's Levels), by inverse CDF in float64 on a
 // uniform number given by the caller. Both decoders call this with the same uniforms, so their
 // images can only differ where the float32 log-probabilities of the two paths straddle a CDF
 // boundary within their rounding error (about 1e-6 of probability), which double arithmetic here
@@ -7,18 +7,21 @@ namespace PixelCnn.ML.Sampling;
 
 internal static class SubPixelDraw
 {
-    public const int Values = 256;
+    /// <summary>Values of an 8-bit sub-pixel, the most a model has.</summary>
+    public const int MaxValues = 256;
 
     /// <summary>
     /// The value k whose cumulative interval under softmax(logProbs / temperature) contains
     /// <paramref name="u"/> in [0, 1); with temperature 0, the first most likely value.
     /// </summary>
-    /// <param name="scratch">256 doubles of working space.</param>
+    /// <param name="logProbs">One log-probability per value (its length is the number of values).</param>
+    /// <param name="scratch">At least as many doubles of working space.</param>
     public static int Draw(ReadOnlySpan<float> logProbs, double u, double temperature, Span<double> scratch)
     {
+        int values = logProbs.Length;
         double max = double.NegativeInfinity;
         int argmax = -1;
-        for (int k = 0; k < Values; k++)
+        for (int k = 0; k < values; k++)
         {
             double z = logProbs[k];
             if (z > max) { max = z; argmax = k; }
@@ -27,9 +30,9 @@ internal static class SubPixelDraw
             throw new InvalidOperationException("the model produced no finite probability for a sub-pixel (NaN or infinite parameters)");
         if (temperature == 0) return argmax;
 
-        // exp((z - max) / T): the most likely value gets weight 1, so the sum is in [1, 256].
+        // exp((z - max) / T): the most likely value gets weight 1, so the sum is in [1, values].
         double total = 0;
-        for (int k = 0; k < Values; k++)
+        for (int k = 0; k < values; k++)
         {
             double z = logProbs[k];
             double w = double.IsNaN(z) ? 0 : Math.Exp((z - max) / temperature);
@@ -38,7 +41,7 @@ internal static class SubPixelDraw
         }
         double target = u * total, acc = 0;
         int last = argmax;
-        for (int k = 0; k < Values; k++)
+        for (int k = 0; k < values; k++)
         {
             double w = scratch[k];
             if (w == 0) continue;

@@ -79,21 +79,21 @@ internal abstract class SubPixelStepper : IDisposable
         return part;
     }
 
-    /// <summary>The network's input scale (x / 127.5 − 1) of each value 0..255, computed by the network's own op.</summary>
+    /// <summary>The network's input scale (x / 127.5 − 1 for 256 levels) of each value 0..Levels−1, computed by the network's own op.</summary>
     protected float[] ScaledValues()
     {
         using var scope = NewDisposeScope();
-        return PixelCnnNetwork.Scale(arange(0, SubPixelDraw.Values, dtype: ScalarType.Float32)).data<float>().ToArray();
+        return PixelCnnNetwork.Scale(arange(0, Config.Levels, dtype: ScalarType.Float32), Config.Levels).data<float>().ToArray();
     }
 
-    /// <summary>The same scale as a [256] lookup table on the device.</summary>
+    /// <summary>The same scale as a [Levels] lookup table on the device.</summary>
     protected Tensor ScaledTable() => Keep(tensor(ScaledValues(), device: Device));
 
     /// <summary>Row <paramref name="i"/> of a per-layer bias that is either constant over rows (height 1) or a full map.</summary>
     protected static Tensor Row(Tensor bias, bool perRow, int i) => perRow ? bias.narrow(2, i, 1) : bias.alias();
 
-    /// <summary>The spatial map s = m(h) for spatial conditioning, h itself for global, null without conditioning.</summary>
-    protected static Tensor? LayerConditionInput(SpatialConditionNet? net, Tensor? conditions) =>
+    /// <summary>The map s = m(h) for spatial and image conditioning, h itself for global, null without conditioning.</summary>
+    protected static Tensor? LayerConditionInput(nn.Module<Tensor, Tensor>? net, Tensor? conditions) =>
         conditions is null ? null : net is null ? conditions : net.forward(conditions);
 
     /// <summary>Releases state that is not owned through <see cref="Keep(Tensor)"/>.</summary>

@@ -30,8 +30,16 @@ public sealed class ScoreResult
 public sealed class PixelCnnModel : IDisposable
 {
     public const string FormatName = "pixelcnn-model";
-    /// <summary>2: <see cref="PixelCnnConfig.EqualizedEncoderOutput"/> (a format-1 file's autoencoder reads with false).</summary>
-    public const int FormatVersion = 2;
+    /// <summary>
+    /// 2: <see cref="PixelCnnConfig.EqualizedEncoderOutput"/> (a format-1 file's autoencoder reads with false). 3: the
+    /// auxiliary-variable architectures, image conditions and sub-pixel levels other than 256. A file records the lowest
+    /// version that can read it, so models that use nothing of version 3 stay readable by the libraries that read 2.
+    /// </summary>
+    public const int FormatVersion = 3;
+
+    /// <summary>The lowest format version that can read a model of <paramref name="config"/>.</summary>
+    public static int RequiredVersion(PixelCnnConfig config) =>
+        config.IsAuxiliary || config.Conditioning == ConditioningKind.Image || config.Levels != 256 ? 3 : 2;
 
     public PixelCnnModel(PixelCnnNetwork network, Device device)
     {
@@ -157,7 +165,7 @@ public sealed class PixelCnnModel : IDisposable
     public void WriteEntries(Func<string, Stream> createEntry)
     {
         using (var s = createEntry(ConfigEntry))
-            JsonSerializer.Serialize(s, new ModelDocument(FormatName, FormatVersion, Config), ModelJson.Default.ModelDocument);
+            JsonSerializer.Serialize(s, new ModelDocument(FormatName, RequiredVersion(Config), Config), ModelJson.Default.ModelDocument);
         using (var s = createEntry(WeightsEntry))
         {
             var meta = new Dictionary<string, string> { ["format"] = FormatName, ["architecture"] = Config.Architecture.ToString() };

@@ -69,10 +69,10 @@ public sealed class PixelCnnTrainer
 
             var clock = Stopwatch.StartNew();
             long stepsThisRun = 0, imagesThisRun = 0;
-            bool stoppedEarly = false;
+            bool stoppedEarly = false, outOfTime = false;
             var rows = new int[batch];
             model.Network.train();
-            for (int epoch = state.Epoch; epoch < o.Epochs && state.Step < totalSteps && !stoppedEarly; epoch++)
+            for (int epoch = state.Epoch; epoch < o.Epochs && state.Step < totalSteps && !stoppedEarly && !outOfTime; epoch++)
             {
                 OptimizerState.SetLearningRate(optimizer, o.LearningRate * Math.Pow(o.LearningRateDecay, epoch));
                 var perm = Permutation(o.EffectiveSeed, epoch, n);
@@ -106,13 +106,20 @@ public sealed class PixelCnnTrainer
                     {
                         double rate = imagesThisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                         var eta = TimeSpan.FromSeconds((totalSteps - state.Step) * (clock.Elapsed.TotalSeconds / stepsThisRun));
+                        if (o.MaxTime is { } left && left - clock.Elapsed < eta) eta = left > clock.Elapsed ? left - clock.Elapsed : TimeSpan.Zero;
                         progress.Report(new TrainingProgress(TrainingPhase.Step, epoch + 1, o.Epochs, state.Step, totalSteps, bits,
                             null, rate, clock.Elapsed, eta, OptimizerState.LearningRate(optimizer)));
                     }
                     if (o.CheckpointPath is not null && o.CheckpointEverySteps > 0 && state.Step % o.CheckpointEverySteps == 0)
                         SaveCheckpoint(model, optimizer, state, best);
+                    if (o.MaxTime is { } budget && clock.Elapsed >= budget)
+                    {
+                        outOfTime = true;
+                        _logger?.LogInformation("Stopping at step {Step}: the time budget of {Budget} is spent", state.Step, budget);
+                        break;
+                    }
                 }
-                if (state.BatchInEpoch < stepsPerEpoch) break; // MaxSteps reached mid-epoch
+                if (state.BatchInEpoch < stepsPerEpoch) break; // MaxSteps or MaxTime reached mid-epoch
 
                 // ---- end of epoch
                 double trainBits = state.EpochLossCount > 0 ? state.EpochLossSum / state.EpochLossCount : double.NaN;

@@ -34,6 +34,12 @@ public sealed class TrainingOptions
     public int Epochs { get; set; } = 1;
     /// <summary>Stop after this many optimizer steps in total (null = no limit).</summary>
     public long? MaxSteps { get; set; }
+    /// <summary>
+    /// Stop after the first step that ends this long after the run started (null = no limit): training for a time
+    /// budget, e.g. to compare architectures at equal training time. The steps a budget buys depend on the machine, so a
+    /// run stopped by it is not reproducible step for step; it is not recorded in checkpoints.
+    /// </summary>
+    public TimeSpan? MaxTime { get; set; }
     /// <summary>The device to train on (null: the CPU; a component uses the MLContext's GpuDeviceId and FallbackToCpu).</summary>
     public Device? Device { get; set; }
     /// <summary>Checkpoint file to write (atomically); null = no checkpoints.</summary>
@@ -76,6 +82,7 @@ public sealed class TrainingOptions
         Require(InputPerturbation is >= 0 and <= 1, nameof(InputPerturbation), $"must be in [0, 1], got {InputPerturbation}");
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be >= 1");
         if (MaxSteps is <= 0) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps must be > 0");
+        if (MaxTime is { } t && t <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxTime), MaxTime, "MaxTime must be > 0");
         if (CheckpointEverySteps < 0) throw new ArgumentOutOfRangeException(nameof(CheckpointEverySteps), CheckpointEverySteps, "must be >= 0");
         if (EarlyStoppingPatience < 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "must be >= 0");
         if (MaxConsecutiveNonFiniteSteps < 1) throw new ArgumentOutOfRangeException(nameof(MaxConsecutiveNonFiniteSteps), MaxConsecutiveNonFiniteSteps, "must be >= 1");

@@ -59,6 +59,27 @@ public sealed class CliCommandTests
     }
 
     [TestMethod]
+    [DataRow("grayscale")]
+    [DataRow("pyramid")]
+    public void A_staged_architecture_trains_samples_and_scores_from_the_command_line_and_refuses_completion(string arch)
+    {
+        var scorer = Path.Combine(_dir, $"{arch}.zip");
+        var train = Run("train", "--arch", arch, "--take", "32", "--max-steps", "1", "--out", scorer);
+        Assert.AreEqual(ToolCli.Ok, train.Code, train.Err + train.Out);
+        var png = Path.Combine(_dir, $"{arch}-samples.png");
+        var sample = Run("sample", "--model", scorer, "--count", "2", "--upscale", "1", "--out", png);
+        Assert.AreEqual(ToolCli.Ok, sample.Code, sample.Err + sample.Out);
+        Assert.IsTrue(new FileInfo(png).Length > 100);
+        var csv = Path.Combine(_dir, $"{arch}-scores.csv");
+        var score = Run("score", "--model", scorer, "--data", "fashion-mnist:test", "--take", "3", "--out", csv);
+        Assert.AreEqual(ToolCli.Ok, score.Code, score.Err + score.Out);
+        Assert.AreEqual(4, File.ReadAllLines(csv).Length, "header and three images");
+        var complete = Run("complete", "--model", scorer, "--take", "1", "--out", Path.Combine(_dir, $"{arch}-completions.png"));
+        Assert.AreNotEqual(ToolCli.Ok, complete.Code);
+        StringAssert.Contains(complete.Err, "stages");
+    }
+
+    [TestMethod]
     public void An_unknown_architecture_is_refused_naming_the_choices()
     {
         var r = Run("train", "--arch", "transformer", "--take", "8", "--max-steps", "1", "--out", Path.Combine(_dir, "never.zip"));

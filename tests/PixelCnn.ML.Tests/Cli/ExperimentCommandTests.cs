@@ -34,6 +34,83 @@ public sealed class ExperimentCommandTests
     }
 
     [TestMethod]
+    public void Auxiliary_trains_flat_grayscale_and_pyramid_and_reports_the_split_of_bits_and_sampling_speed()
+    {
+        var dir = Directory.CreateTempSubdirectory("pixelcnn-auxiliary-").FullName;
+        try
+        {
+            var r = CliCommandTests.Run("experiment", "auxiliary", "--train-images", "64", "--test-images", "8", "--steps", "2", "--samples", "2",
+                                        "--sampling-batches", "2", "--rounds", "1", "--out-dir", dir);
+            Assert.AreEqual(ToolCli.Ok, r.Code, r.Err + r.Out);
+            var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "auxiliary.json")))!;
+            var results = json["results"]!.AsArray();
+            CollectionAssert.AreEqual(new[] { "GatedPixelCnn", "Grayscale", "Pyramid" }, results.Select(x => x!["architecture"]!.GetValue<string>()).ToArray());
+            foreach (var a in results)
+            {
+                double bpd = a!["test_bits_per_dim"]!.GetValue<double>();
+                Assert.AreEqual(2, a["steps"]!.GetValue<long>());
+                var parts = a["parts"]!.AsArray().Select(q => q!["bits_per_dim"]!.GetValue<double>()).ToArray();
+                Assert.AreEqual(a["architecture"]!.GetValue<string>() switch { "Grayscale" => 2, "Pyramid" => 3, _ => 0 }, parts.Length);
+                if (parts.Length > 0) Assert.AreEqual(bpd, parts.Sum(), 1e-3, $"{a["architecture"]}: the parts add up to the whole");
+            }
+            var speed = json["sampling"]!.AsArray();
+            Assert.AreEqual(3, speed.Count);
+            Assert.AreEqual(1.0, speed[0]!["speedup_vs_reference"]!.GetValue<double>(), 1e-9);
+            Assert.IsTrue(speed.All(x => x!["images_per_s"]!.GetValue<double>() > 0));
+            Assert.IsTrue(new FileInfo(Path.Combine(dir, "auxiliary-samples.png")).Length > 1000);
+            foreach (var model in new[] { "gatedpixelcnn.zip", "grayscale.zip", "pyramid.zip" }) Assert.IsTrue(File.Exists(Path.Combine(dir, model)), model);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [TestMethod]
+    public void Colorization_trains_on_photo_crops_through_mlnet_and_colorize_draws_the_picture_from_the_saved_model()
+    {
+        var dir = Directory.CreateTempSubdirectory("pixelcnn-colorization-").FullName;
+        try
+        {
+            // Three small "photographs": colour gradients, one of them held out.
+            var photos = Directory.CreateDirectory(Path.Combine(dir, "photos")).FullName;
+            for (int k = 0; k < 3; k++)
+            {
+                var px = new byte[48 * 40 * 3];
+                for (int y = 0; y < 40; y++)
+                    for (int x = 0; x < 48; x++)
+                    {
+                        int at = (y * 48 + x) * 3;
+                        (px[at], px[at + 1], px[at + 2]) = ((byte)(x * 5 + 40 * k), (byte)(y * 6), (byte)(200 - 60 * k));
+                    }
+                PixelCnn.ML.Pictures.PictureWriter.SavePng(new PixelCnn.ML.Pictures.RasterImage(48, 40, 3, px), Path.Combine(photos, $"p{k}.png"));
+            }
+            var outDir = Path.Combine(dir, "out");
+            var r = CliCommandTests.Run("experiment", "colorization", "--photos", photos, "--hold-out-every", "3", "--size", "8", "--shorter-side", "16",
+                                        "--train-crops", "12", "--test-crops", "4", "--steps", "2", "--shown", "2", "--samples", "3", "--out-dir", outDir);
+            Assert.AreEqual(ToolCli.Ok, r.Code, r.Err + r.Out);
+            var json = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "colorization.json")))!;
+            Assert.AreEqual(24, json["train_crops"]!.GetValue<int>());
+            Assert.AreEqual(4, json["test_crops"]!.GetValue<int>());
+            Assert.AreEqual("p2.png", json["held_out_photos"]![0]!.GetValue<string>());
+            double bits = json["held_out_bits_per_dim"]!.GetValue<double>();
+            Assert.IsTrue(bits is > 0 and < 8.5, $"{bits}");
+            Assert.IsTrue(new FileInfo(Path.Combine(outDir, "colorization.png")).Length > 500);
+
+            var png = Path.Combine(dir, "colorized.png");
+            var c = CliCommandTests.Run("colorize", "--model", Path.Combine(outDir, "colorizer.zip"), "--images", photos, "--take", "2", "--samples", "2",
+                                        "--shorter-side", "16", "--upscale", "1", "--out", png);
+            Assert.AreEqual(ToolCli.Ok, c.Code, c.Err + c.Out);
+            using var picture = SkiaSharp.SKBitmap.Decode(png);
+            Assert.IsNotNull(picture);
+            Assert.IsTrue(picture.Width >= 4 * 8 && picture.Height >= 2 * 8, $"{picture.Width}x{picture.Height}: a row of grey, 2 colourings, original per image");
+
+            var refused = CliCommandTests.Run("colorize", "--model", Path.Combine(outDir, "colorizer.zip"), "--images", Path.Combine(dir, "nothing-here"),
+                                              "--out", png);
+            Assert.AreEqual(ToolCli.Failed, refused.Code);
+            StringAssert.Contains(refused.Err, "--images");
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [TestMethod]
     public void Pixelrnn_trains_each_architecture_and_reports_bits_per_dim_speeds_and_a_picture()
     {
         var dir = Directory.CreateTempSubdirectory("pixelcnn-pixelrnn-").FullName;

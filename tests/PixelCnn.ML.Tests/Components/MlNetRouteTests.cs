@@ -7,6 +7,7 @@ using System.Globalization;
 using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Pictures;
@@ -92,6 +93,8 @@ public class MlNetRouteTests
     [DataRow(PixelCnnArchitecture.GatedPixelCnn)]
     [DataRow(PixelCnnArchitecture.RowLstm)]
     [DataRow(PixelCnnArchitecture.DiagonalBiLstm)]
+    [DataRow(PixelCnnArchitecture.Grayscale)]
+    [DataRow(PixelCnnArchitecture.Pyramid)]
     public void The_image_chain_and_scorer_load_in_a_fresh_process_with_the_same_scores(PixelCnnArchitecture architecture)
     {
         using var dir = new TempDirectory();
@@ -157,6 +160,48 @@ public class MlNetRouteTests
         var applied = ApplyInFreshProcess(aePath, spec, dir.Path, "Embedding,BitsPerDim");
         CollectionAssert.AreEqual(embeddings, applied.Select(r => r[0]).ToArray());
         CollectionAssert.AreEqual(bits, applied.Select(r => r[1]).ToArray());
+    }
+
+    [TestMethod]
+    public void A_colorizer_chain_from_colour_images_to_grey_conditions_to_n_colourings_loads_in_a_fresh_process_with_the_same_images()
+    {
+        using var dir = new TempDirectory();
+        var folder = Path.Combine(dir.Path, "photos");
+        var random = new Random(4);
+        for (int i = 0; i < 6; i++)
+        {
+            var px = new byte[10 * 10 * 3];
+            for (int p = 0; p < px.Length; p++) px[p] = (byte)(p % 3 == 0 ? 200 - 10 * i : random.Next(256));
+            PictureWriter.SavePng(new RasterImage(10, 10, 3, px), Path.Combine(folder, $"{i:D2}.png"));
+        }
+        var ml = new MLContext(seed: 3);
+        var files = ml.Data.LoadImagesFromFolder(folder);
+        var path = Path.Combine(dir.Path, "colorizer.zip");
+        string[] generated;
+        using (var model = ml.Transforms.LoadImages("Image", null, "ImagePath")
+                   .Append(ml.Transforms.ResizeImages("Image", 8, 8))
+                   .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))
+                   .Append(ml.Transforms.ConvertToGrayscale("GreyImage", "Image"))
+                   .Append(ml.Transforms.ExtractPixels("Grey", "GreyImage", colorsToExtract: ImagePixelExtractingEstimator.ColorBits.Red))
+                   .Append(ml.Transforms.PixelCnnConditionalSampler(new PixelCnnConditionalSamplerEstimator.Options
+                   {
+                       FeatureColumnName = "Pixels", ConditionColumnName = "Grey", SamplesPerRow = 3, SamplingBatchSize = 4,
+                       Model = DensityScorerTests.Tiny with { Conditioning = ConditioningKind.Image }, Training = { BatchSize = 4, MaxSteps = 2 },
+                   }))
+                   .Fit(files))
+        {
+            var output = model.Transform(files);
+            var pixels = output.Schema["GeneratedPixels"].Type as VectorDataViewType;
+            CollectionAssert.AreEqual(new[] { 3, 3, 8, 8 }, pixels!.Dimensions.ToArray(), "three colourings of 3x8x8 per row");
+            var image = (ImageDataViewType)output.Schema["GeneratedImage"].Type;
+            Assert.AreEqual((8, 24), (image.Height, image.Width), "the colourings side by side");
+            generated = Rows(output, "GeneratedPixels");
+            Assert.AreEqual(6, generated.Length);
+            var first = generated[0].Split(' ');
+            Assert.AreNotEqual(string.Join(' ', first.Take(192)), string.Join(' ', first.Skip(192).Take(192)), "each colouring has its own draws");
+            ml.Model.Save(model, files.Schema, path);
+        }
+        CollectionAssert.AreEqual(generated, ApplyInFreshProcess(path, folder, dir.Path, "GeneratedPixels").Select(r => r[0]).ToArray());
     }
 
     [TestMethod]

@@ -104,6 +104,17 @@ public class TrainerTests
         finally { File.Delete(ckpt); }
     }
 
+    [TestMethod]
+    public void A_time_budget_stops_training_after_the_step_that_spends_it()
+    {
+        var data = Bars(64);
+        var result = new PixelCnnTrainer(Tiny(), new TrainingOptions { BatchSize = 8, Epochs = 50, MaxTime = TimeSpan.FromTicks(1) }).Fit(data);
+        using (result.Model) Assert.AreEqual(1, result.Steps, "the first step already spends a budget of one tick");
+        var unlimited = new PixelCnnTrainer(Tiny(), new TrainingOptions { BatchSize = 8, Epochs = 2, MaxTime = TimeSpan.FromHours(1) }).Fit(data);
+        using (unlimited.Model) Assert.AreEqual(16, unlimited.Steps, "a budget never reached leaves the epochs to decide");
+        Assert.ThrowsException<ArgumentOutOfRangeException>(() => new TrainingOptions { MaxTime = TimeSpan.Zero }.Validate());
+    }
+
     /// <summary>Writes a one-step checkpoint of Tiny(), then resumes it with <paramref name="config"/> and <paramref name="options"/>; returns the refusal.</summary>
     private static InvalidDataException ResumeRefusal(string name, PixelCnnConfig config, TrainingOptions options)
     {

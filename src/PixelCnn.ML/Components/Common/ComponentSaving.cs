@@ -153,6 +153,8 @@ internal sealed class SavedOptions(JsonObject json, ComponentSaving.Info info)
 
     public string GetString(string key) => Get<string>(key) is { Length: > 0 } s ? s : throw Error($"option '{key}' is empty");
     public int GetInt32(string key) => Get<int>(key);
+    /// <summary>The integer <paramref name="key"/>, or <paramref name="absent"/> for files written before the option existed.</summary>
+    public int GetInt32(string key, int absent) => Json[key] is null ? absent : GetInt32(key);
     public double GetDouble(string key) => Get<double>(key);
     public bool GetBoolean(string key) => Get<bool>(key);
     /// <summary>The boolean <paramref name="key"/>, or <paramref name="absent"/> for files written before the option existed.</summary>

@@ -60,6 +60,12 @@ public sealed class PixelCnnConditionalSamplerEstimator : IEstimator<PixelCnnCon
         public bool SharedDraws;
         /// <summary>Images generated per decoder call.</summary>
         public int SamplingBatchSize = 64;
+        /// <summary>
+        /// Images drawn for each row's condition, N ≥ 1, each with its own draws: for N > 1 the pixel column holds
+        /// Vector&lt;Single, N, C, H, W&gt; and the image column the N images side by side (N·W wide), e.g. N colourings of
+        /// one grey image by a sampler conditioned on it (<see cref="ConditioningKind.Image"/>).
+        /// </summary>
+        public int SamplesPerRow = 1;
         public string OutputImageColumnName = "GeneratedImage", OutputPixelsColumnName = "GeneratedPixels";
     }
 
@@ -73,6 +79,7 @@ public sealed class PixelCnnConditionalSamplerEstimator : IEstimator<PixelCnnCon
         _o.Validate();
         if (string.IsNullOrEmpty(_o.ConditionColumnName)) throw new ArgumentException("ConditionColumnName must be set", nameof(options));
         if (_o.SamplingBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), _o.SamplingBatchSize, "SamplingBatchSize must be >= 1");
+        if (_o.SamplesPerRow is < 1 or > 1024) throw new ArgumentOutOfRangeException(nameof(options), _o.SamplesPerRow, "SamplesPerRow must be 1..1024");
         new SamplingOptions { Temperature = _o.Temperature }.Validate();
     }
 
@@ -100,7 +107,7 @@ public sealed class PixelCnnConditionalSamplerEstimator : IEstimator<PixelCnnCon
         var model = PixelCnnFitting.Train(data, _o, ch).Model;
         return new PixelCnnConditionalSamplerTransformer(model, new PixelCnnConditionalSamplerTransformer.Settings(
             data.Condition!, data.Shape, _o.Temperature, _o.SamplingSeed, _o.SamplingBatchSize, _o.OutputImageColumnName, _o.OutputPixelsColumnName,
-            _o.SharedDraws));
+            _o.SharedDraws, _o.SamplesPerRow));
     }
 }
 
@@ -111,7 +118,7 @@ public sealed class PixelCnnConditionalSamplerTransformer : PixelCnnTransformerB
     private static readonly ComponentSaving.Info Saved = new("PXCNNSMP", LoaderSignature);
 
     internal sealed record Settings(ConditionColumn Condition, ImageShape Shape, double Temperature, ulong SamplingSeed, int BatchSize,
-                                    string ImageColumn, string PixelsColumn, bool SharedDraws = false);
+                                    string ImageColumn, string PixelsColumn, bool SharedDraws = false, int SamplesPerRow = 1);
 
     private readonly Settings _s;
 
@@ -123,6 +130,11 @@ public sealed class PixelCnnConditionalSamplerTransformer : PixelCnnTransformerB
     public ImageShape ImageShape => _s.Shape;
     public double Temperature => _s.Temperature;
     public ulong SamplingSeed => _s.SamplingSeed;
+    /// <summary>The output columns: the generated image(s) and their pixels.</summary>
+    public string ImageColumnName => _s.ImageColumn;
+    public string PixelsColumnName => _s.PixelsColumn;
+    /// <summary>Images drawn per row (see the estimator's Options).</summary>
+    public int SamplesPerRow => _s.SamplesPerRow;
     /// <summary>True when every row is drawn with the same random numbers (see the estimator's Options).</summary>
     public bool SharedDraws => _s.SharedDraws;
 
@@ -137,6 +149,13 @@ public sealed class PixelCnnConditionalSamplerTransformer : PixelCnnTransformerB
     {
         new SamplingOptions { Temperature = temperature }.Validate();
         return new(this, _s with { Temperature = temperature, SamplingSeed = seed, SharedDraws = sharedDraws });
+    }
+
+    /// <summary>A view that draws <paramref name="samplesPerRow"/> images per row (see the estimator's Options), sharing this transformer's model.</summary>
+    public PixelCnnConditionalSamplerTransformer WithSamplesPerRow(int samplesPerRow)
+    {
+        if (samplesPerRow is < 1 or > 1024) throw new ArgumentOutOfRangeException(nameof(samplesPerRow), samplesPerRow, "samplesPerRow must be 1..1024");
+        return new(this, _s with { SamplesPerRow = samplesPerRow });
     }
 
     /// <summary>
@@ -212,6 +231,7 @@ public sealed class PixelCnnConditionalSamplerTransformer : PixelCnnTransformerB
         o["samplingSeed"] = _s.SamplingSeed.ToString(System.Globalization.CultureInfo.InvariantCulture);
         o["batchSize"] = _s.BatchSize;
         o["sharedDraws"] = _s.SharedDraws;
+        o["samplesPerRow"] = _s.SamplesPerRow;
         o["outputColumns"] = new JsonObject { ["image"] = _s.ImageColumn, ["pixels"] = _s.PixelsColumn };
         return o;
     }
@@ -223,7 +243,9 @@ public sealed class PixelCnnConditionalSamplerTransformer : PixelCnnTransformerB
         {
             var condition = ConditionColumn.FromJson(o.Json["condition"], o) ?? throw o.Error("option 'condition' is missing");
             var settings = new Settings(condition, o.GetShape(), o.GetDouble("temperature"), o.GetUInt64("samplingSeed"), o.GetInt32("batchSize"),
-                                        o.GetOutputColumn("image"), o.GetOutputColumn("pixels"), o.GetBoolean("sharedDraws", false));
+                                        o.GetOutputColumn("image"), o.GetOutputColumn("pixels"), o.GetBoolean("sharedDraws", false),
+                                        o.GetInt32("samplesPerRow", 1));
+            if (settings.SamplesPerRow is < 1 or > 1024) throw o.Error($"option 'samplesPerRow' must be 1..1024, got {settings.SamplesPerRow}");
             o.CheckModelShape(model, settings.Shape);
             if (model.Config.ConditionSize != condition.Size)
                 throw o.Error($"the model is conditioned on {model.Config.ConditionSize} values but the component's condition has {condition.Size}");
@@ -235,8 +257,10 @@ public sealed class PixelCnnConditionalSamplerTransformer : PixelCnnTransformerB
     {
         public IReadOnlyList<DataViewSchema.DetachedColumn> OutputColumns { get; } =
         [
-            new(t._s.ImageColumn, new ImageDataViewType(t._s.Shape.Height, t._s.Shape.Width)),
-            new(t._s.PixelsColumn, new VectorDataViewType(NumberDataViewType.Single, t._s.Shape.Channels, t._s.Shape.Height, t._s.Shape.Width)),
+            new(t._s.ImageColumn, new ImageDataViewType(t._s.Shape.Height, t._s.Shape.Width * t._s.SamplesPerRow)),
+            new(t._s.PixelsColumn, t._s.SamplesPerRow == 1
+                ? new VectorDataViewType(NumberDataViewType.Single, t._s.Shape.Channels, t._s.Shape.Height, t._s.Shape.Width)
+                : new VectorDataViewType(NumberDataViewType.Single, t._s.SamplesPerRow, t._s.Shape.Channels, t._s.Shape.Height, t._s.Shape.Width)),
         ];
 
         public IReadOnlyList<string> InputColumnNames { get; } = [t._s.Condition.Name];
@@ -244,14 +268,22 @@ public sealed class PixelCnnConditionalSamplerTransformer : PixelCnnTransformerB
         public void MapBatch(BatchMapperInput input, BatchMapperOutput output)
         {
             var s = t._s;
-            int n = input.Count;
-            var h = new float[n * s.Condition.Size];
+            int n = input.Count, per = s.SamplesPerRow, size = s.Condition.Size;
+            var h = new float[n * size];
             PixelColumns.ConditionBatch(input, s.Condition, h, input.FirstPosition);
+            if (per > 1)
+            {
+                // Row r's condition N times in a row: images r·N .. r·N + N − 1 are its samples.
+                var repeated = new float[(long)n * per * size];
+                for (int r = 0; r < n; r++)
+                    for (int k = 0; k < per; k++) h.AsSpan(r * size, size).CopyTo(repeated.AsSpan((r * per + k) * size, size));
+                h = repeated;
+            }
             // The batch's draws depend on the seed and where the batch starts, not on other batches; shared
             // draws are the seed's alone, the same for every row of every batch.
             var seed = s.SharedDraws ? s.SamplingSeed : BatchSeed(s.SamplingSeed, input.FirstPosition);
-            var bytes = t.Sample(h, n, seed, s.Temperature, s.SharedDraws, null, default);
-            ImageConversions.WriteImages(output, bytes, n, s.Shape, s.ImageColumn, s.PixelsColumn);
+            var bytes = t.Sample(h, n * per, seed, s.Temperature, s.SharedDraws, null, default);
+            ImageConversions.WriteImages(output, bytes, n, s.Shape, s.ImageColumn, s.PixelsColumn, per);
         }
     }
 }

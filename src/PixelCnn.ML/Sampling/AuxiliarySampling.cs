@@ -1,0 +1,306 @@
+// Sampling the architectures made of several networks (Grayscale, Pyramid), stage by stage: the
+// grey view x̂ and then x given it, or the smallest pyramid level and then each doubling given the
+// level below. A stage that is a Gated PixelCNN runs the ordinary sampling loop (cached or naive).
+// A super-resolution level sees its own level only through a masked window reaching one column
+// right in the rows above, so the pixels on a wavefront 2i + j = t depend on none of each other:
+// the cached path fills one wavefront per step (W + 2(H − 1) steps instead of H·W), computing the
+// masked convolution and the head at those pixels only, on the lower level's features computed once.
+// The naive path runs the whole network once per sub-pixel in raster order. Each stage's
+// uniforms are drawn up front, in stage order, from the one generator of the seed, and every
+// sub-pixel uses its own uniform whatever the order of the walk, so both paths draw the same image.
+using System.Runtime.InteropServices;
+using PixelCnn.ML.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.TensorIndex;
+
+namespace PixelCnn.ML.Sampling;
+
+internal static class AuxiliarySampling
+{
+    /// <summary>
+    /// Samples <paramref name="count"/> images (NCHW bytes) from <paramref name="network"/>. The uniforms of stage s are
+    /// [rows, dims_s] (rows = 1 with shared draws), drawn after those of the stages before it.
+    /// </summary>
+    public static byte[] Sample(AuxiliaryPixelCnn network, Device device, int count, Tensor? h, SamplingOptions options,
+                                IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        var parts = network.Parts;
+        int rows = options.SharedDraws ? 1 : count;
+        var uniforms = StageUniforms(options.Seed, rows, parts.Select(p => p.Config.Dimensions).ToArray());
+        int stride(int s) => options.SharedDraws ? 0 : parts[s].Config.Dimensions;
+        var stageProgress = progress is null ? null : new StageProgress(progress, network.Config.Height, parts.Select(q => q.Config.Height).ToArray());
+        bool wasTraining = network.training;
+        network.eval();
+        try
+        {
+            switch (network)
+            {
+                case GrayscalePixelCnn grey:
+                {
+                    var view = PixelCnnSampler.Run(grey.Prior, device, count, h, null, 0, uniforms[0], stride(0), options, stageProgress?.For(0), cancellationToken);
+                    using var scope = NewDisposeScope();
+                    var viewTensor = tensor(view, count, 1, network.Config.Height, network.Config.Width).to(ScalarType.Float32, device);
+                    var condition = grey.ConditionOf(viewTensor);
+                    return PixelCnnSampler.Run(grey.Conditional, device, count, condition, null, 0, uniforms[1], stride(1), options, stageProgress?.For(1), cancellationToken);
+                }
+                case PyramidPixelCnn pyramid:
+                {
+                    var level = PixelCnnSampler.Run(pyramid.BaseLevel, device, count, h, null, 0, uniforms[0], stride(0), options, stageProgress?.For(0), cancellationToken);
+                    for (int k = 0; k < pyramid.Levels.Count; k++)
+                    {
+                        level = SuperResolve(pyramid.Levels[k], device, count, level, uniforms[k + 1], stride(k + 1), options, cancellationToken);
+                        stageProgress?.For(k + 1).Report(pyramid.Levels[k].Config.Height);
+                    }
+                    return level;
+                }
+                default:
+                    throw new NotSupportedException($"no stage sampler for {network.GetType().Name}");
+            }
+        }
+        finally
+        {
+            network.train(wasTraining);
+        }
+    }
+
+    /// <summary>Arrays of [rows, dims[s]] uniforms in [0, 1), one per stage, drawn in stage order from one generator.</summary>
+    internal static double[][] StageUniforms(ulong seed, int rows, int[] dims)
+    {
+        using var generator = new Generator(seed);
+        var result = new double[dims.Length][];
+        for (int s = 0; s < dims.Length; s++)
+        {
+            using var u = rand([rows, dims[s]], dtype: ScalarType.Float64, generator: generator);
+            result[s] = u.data<double>().ToArray();
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// One doubling: images of <paramref name="network"/>'s size given <paramref name="lower"/> (NCHW bytes at half the size).
+    /// Sub-pixel (c, i, j) of image n uses uniform [n·stride + (c·H + i)·W + j].
+    /// </summary>
+    internal static byte[] SuperResolve(SuperResolutionPixelCnn network, Device device, int count, byte[] lower, double[] uniforms, int stride,
+                                        SamplingOptions options, CancellationToken cancellationToken)
+    {
+        var cfg = network.Config;
+        int channels = cfg.Channels, height = cfg.Height, width = cfg.Width, dims = cfg.Dimensions;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        bool wasTraining = network.training;
+        network.eval();
+        try
+        {
+            var below = tensor(lower, count, channels, height / 2, width / 2).to(ScalarType.Float32, device);
+            var condition = PyramidPixelCnn.ConditionOf(below);
+            var u = (stride == 0
+                ? tensor(uniforms, [1, dims], dtype: ScalarType.Float64).to(device).expand(count, dims)
+                : tensor(uniforms, [count, stride], dtype: ScalarType.Float64).to(device)).view(count, channels, height, width);
+            var draws = new Draws(u.view(count, channels, (long)height * width), options.Temperature, options.DrawOnDevice ?? device.type != DeviceType.CPU);
+            var images = options.Kind == SamplerKind.Naive
+                ? Naive(network, device, count, condition, draws, cancellationToken)
+                : Wavefront(network, device, count, condition, draws, cancellationToken);
+            draws.Check();
+            using var bytes = images.to(ScalarType.Byte, CPU).contiguous();
+            return bytes.data<byte>().ToArray();
+        }
+        finally
+        {
+            network.train(wasTraining);
+        }
+    }
+
+    /// <summary>One full forward pass per sub-pixel, raster order, R→G→B.</summary>
+    private static Tensor Naive(SuperResolutionPixelCnn network, Device device, int count, Tensor condition, Draws draws, CancellationToken cancellationToken)
+    {
+        var cfg = network.Config;
+        int levels = cfg.Levels;
+        var x = zeros([count, cfg.Channels, cfg.Height, cfg.Width], device: device);
+        for (int i = 0; i < cfg.Height; i++)
+            for (int j = 0; j < cfg.Width; j++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                for (int c = 0; c < cfg.Channels; c++)
+                {
+                    using var step = NewDisposeScope();
+                    var parameters = network.forward(x, condition).narrow(1, (long)c * levels, levels).select(3, j).select(2, i); // [N, L]
+                    var values = draws.Draw(network.Head.LogProbs(parameters), c, [(long)i * cfg.Width + j]);
+                    x.select(1, c).select(1, i).select(1, j).copy_(values.view(count));
+                }
+            }
+        return x;
+    }
+
+    /// <summary>
+    /// The wavefront walk: per step t, every pixel with 2i + j = t, channel by channel. The gathers are fixed index lists;
+    /// a step is two gathers, three matrix products, the direct logits of the lower level's values, the draws of the whole
+    /// wavefront at once (<see cref="Draws"/>) and two scatters.
+    /// </summary>
+    private static Tensor Wavefront(SuperResolutionPixelCnn network, Device device, int count, Tensor condition, Draws draws, CancellationToken cancellationToken)
+    {
+        var cfg = network.Config;
+        int channels = cfg.Channels, height = cfg.Height, width = cfg.Width, levels = cfg.Levels, r = network.Reach, k = r + 2;
+        int p = cfg.HiddenChannels, taps = (r + 1) * k, window = channels * taps, paddedWidth = width + r + 1;
+        long plane = (long)(height + r) * paddedWidth;
+        // The lower level's features once, per pixel: [N, H·W, p].
+        var features = network.CondNet.forward(condition).permute(0, 2, 3, 1).reshape(count, (long)height * width, p);
+        var direct = network.CondLogits.Values(condition).view(count, channels, (long)height * width);
+        // The masked window as a matrix [C·(r+1)·k, p] (the mask keeps each output group's later taps at zero).
+        var local = network.Local;
+        var localMap = new Linear(local.EffectiveWeight().reshape(p, window), local.bias, device);
+        var head = network.OutputLayers;
+        var hiddenMap = new Linear(head.Hidden.EffectiveWeight().flatten(1), head.Hidden.bias, device);
+        var outWeight = head.Output.EffectiveWeight().flatten(1);
+        var outMaps = Enumerable.Range(0, channels)
+            .Select(c => new Linear(outWeight.narrow(0, (long)c * levels, levels), head.Output.bias.narrow(0, (long)c * levels, levels), device)).ToArray();
+        var table = PixelCnnNetwork.Scale(arange(0, levels, dtype: ScalarType.Float32, device: device), levels);
+        // This level's values in the network's scale, zero-padded r above, r left and 1 right (the convolution's padding),
+        // one flat plane per channel; and the values themselves.
+        var padded = zeros([count, channels, plane], device: device);
+        var image = zeros([count, channels, (long)height * width], device: device);
+        int steps = width + 2 * (height - 1);
+        for (int t = 0; t < steps; t++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int first = Math.Max(0, (t - width + 2) / 2), last = Math.Min(height - 1, t / 2);
+            if (first > last) continue;
+            int n = last - first + 1;
+            // Flat indices: each pixel's window taps in the padded plane, the pixel in the padded plane, and in the image.
+            var tapIndex = new long[n * taps];
+            var paddedIndex = new long[n];
+            var pixelIndex = new long[n];
+            for (int q = 0; q < n; q++)
+            {
+                int i = first + q, j = t - 2 * i;
+                for (int dy = 0; dy <= r; dy++)
+                    for (int dx = 0; dx < k; dx++)
+                        tapIndex[q * taps + dy * k + dx] = (long)(i + dy) * paddedWidth + j + dx;
+                paddedIndex[q] = (long)(i + r) * paddedWidth + j + r;
+                pixelIndex[q] = (long)i * width + j;
+            }
+            using var step = NewDisposeScope();
+            var tapsAt = tensor(tapIndex, device: device);
+            var at = tensor(pixelIndex, device: device);
+            var into = tensor(paddedIndex, device: device);
+            var lower = features.index_select(1, at).reshape(count * n, p);
+            for (int c = 0; c < channels; c++)
+            {
+                using var inner = NewDisposeScope();
+                var patches = padded.index_select(2, tapsAt).view(count, channels, n, taps).permute(0, 2, 1, 3).reshape(count * n, window);
+                var a = localMap.Apply(patches).add_(lower).relu_();
+                var hidden = hiddenMap.Apply(a).relu_();
+                var logits = outMaps[c].Apply(hidden).add_(network.CondLogits.Rows(c, direct.select(1, c).index_select(1, at).flatten()));
+                var lp = logits.log_softmax(1);
+                var values = draws.Draw(lp, c, pixelIndex);
+                image.select(1, c).index_copy_(1, at, values);
+                var scaledValues = table.index_select(0, values.to(ScalarType.Int64).flatten()).view(count, n);
+                padded.select(1, c).index_copy_(1, into, scaledValues);
+            }
+        }
+        return image.view(count, channels, height, width);
+    }
+
+    /// <summary>
+    /// x @ Wᵀ + b for a weight [N, K] and rows [M, K], through addmm for small products and, on the CPU, through a 1x1
+    /// convolution for large ones (libtorch's addmm calls the system's reference BLAS there; see <see cref="Projection"/>).
+    /// </summary>
+    private sealed class Linear(Tensor weight, Tensor bias, Device device)
+    {
+        private readonly Tensor _weightT = weight.t().contiguous(), _weight4d = weight.contiguous().view(weight.shape[0], weight.shape[1], 1, 1),
+                                _bias = bias.detach().contiguous();
+        private readonly bool _cpu = device.type == DeviceType.CPU;
+
+        public Tensor Apply(Tensor x)
+        {
+            long m = x.shape[0], k = x.shape[1], n = _weightT.shape[1];
+            if (_cpu && m * k * n >= Projection.ConvolutionFrom)
+                return nn.functional.conv2d(x.view(m, k, 1, 1), _weight4d, _bias).view(m, n);
+            return torch.addmm(_bias, x, _weightT, 1, 1);
+        }
+    }
+
+    /// <summary>
+    /// The inverse-CDF draw of a level's sub-pixels from uniforms [N, C, H·W] (the same rule as <see cref="SubPixelDraw"/>),
+    /// shared by both walks so they draw alike. On the CPU the softmax is computed vectorised and the cumulative scan runs
+    /// on the host in float64 (a host loop of exp over 256 values per sub-pixel costs more than the network's step); on
+    /// other devices everything stays there (<see cref="DeviceDraw"/>).
+    /// </summary>
+    private sealed class Draws(Tensor u, double temperature, bool onDevice)
+    {
+        private readonly double[]? _host = onDevice ? null : u.to(CPU).contiguous().data<double>().ToArray();
+        private readonly Tensor? _invalid = onDevice ? zeros([], ScalarType.Bool, device: u.device) : null;
+        private readonly long _channels = u.shape[1], _plane = u.shape[2];
+        private bool _invalidOnHost;
+
+        /// <summary>Values [N, n] (float32 whole numbers) of channel <paramref name="c"/> at the <paramref name="pixels"/> (i·W + j) for log-probabilities [N·n, L].</summary>
+        public Tensor Draw(Tensor logProbs, int c, long[] pixels)
+        {
+            int n = pixels.Length;
+            long count = logProbs.shape[0] / n, levels = logProbs.shape[1];
+            if (_host is null)
+            {
+                using var at = tensor(pixels, device: u.device);
+                using var uu = u.select(1, c).index_select(1, at);
+                return DeviceDraw.Draw(logProbs, uu.reshape(count * n), temperature, _invalid!).view(count, n);
+            }
+            var drawn = new float[count * n];
+            if (temperature == 0)
+            {
+                using var argmax = logProbs.argmax(1).to(ScalarType.Float32);
+                argmax.data<float>().CopyTo(drawn);
+            }
+            else
+            {
+                using var probs = (logProbs / temperature).softmax(1).contiguous();
+                ReadOnlySpan<float> p = MemoryMarshal.Cast<byte, float>(probs.bytes); // a direct view: TensorAccessor copies element by element
+                for (long m = 0; m < count * n; m++)
+                {
+                    long row = m * levels, b = m / n;
+                    double total = 0;
+                    for (long v = 0; v < levels; v++) total += p[(int)(row + v)];
+                    if (!(total > 0) || double.IsInfinity(total)) { _invalidOnHost = true; continue; }
+                    double target = _host[(b * _channels + c) * _plane + pixels[m % n]] * total, acc = 0;
+                    long value = -1;
+                    for (long v = 0; v < levels; v++)
+                    {
+                        double w = p[(int)(row + v)];
+                        if (!(w > 0)) continue;
+                        acc += w;
+                        value = v;
+                        if (acc > target) break; // else u·total rounded up to the full sum: the last value with any weight
+                    }
+                    drawn[m] = value;
+                }
+            }
+            return tensor(drawn, [count, n], device: u.device);
+        }
+
+        /// <summary>Throws when some sub-pixel had no finite probability.</summary>
+        public void Check()
+        {
+            if (_invalidOnHost || (_invalid is not null && _invalid.item<bool>()))
+                throw new InvalidOperationException("the model produced no finite probability for a sub-pixel (NaN or infinite parameters)");
+        }
+    }
+
+    /// <summary>Maps each stage's row progress (1..its own height) onto the final image's rows, every stage an equal share.</summary>
+    private sealed class StageProgress(IProgress<int> target, int height, int[] stageHeights)
+    {
+        private readonly IProgress<int> _target = target;
+        private readonly int _height = height;
+        private readonly int[] _stageHeights = stageHeights;
+
+        public IProgress<int> For(int stage) => new Progress(this, stage);
+
+        private sealed class Progress(StageProgress owner, int stage) : IProgress<int>
+        {
+            public void Report(int rows)
+            {
+                int own = owner._stageHeights[stage];
+                double done = (stage + Math.Clamp(rows, 0, own) / (double)own) / owner._stageHeights.Length;
+                owner._target.Report((int)Math.Round(owner._height * done));
+            }
+        }
+    }
+}

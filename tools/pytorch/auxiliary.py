@@ -1,0 +1,93 @@
+"""PixelCNNs with auxiliary variables (Kolesnikov & Lampert 2017), independent of the C# code: the grayscale model
+p(x̂) p(x | x̂) and the pyramid model p(x_K) prod_k p(x_k | x_{k+1}), written from docs/architecture.md with the
+state-dict names of PixelCnn.ML (prior./conditional., base_level./levels.K.), for gated_pixelcnn.py's crosscheck."""
+import torch
+import torch.nn as nn
+
+from gated_pixelcnn import (ConditionLogits, GatedPixelCnn, ImageConditionNet, MaskedConv2d, OutputStack, build_mask, groups,
+                            levels, nll_nats, params_per_channel, scale)
+
+
+# ---------------------------------------------------------------- views (integer arithmetic)
+def grayscale(x, bits):
+    xi = x.long()
+    g = xi if xi.shape[1] == 1 else (xi[:, 0:1] * 299 + xi[:, 1:2] * 587 + xi[:, 2:3] * 114 + 500) // 1000
+    if bits < 8:
+        g = g // (1 << (8 - bits))
+    return g.float()
+
+
+def downsample(x):
+    n, c, h, w = x.shape
+    s = x.long().view(n, c, h // 2, 2, w // 2, 2).sum(dim=(3, 5))
+    return ((s + 2) // 4).float()
+
+
+def upsample(x):
+    return x.repeat_interleave(2, 2).repeat_interleave(2, 3)
+
+
+# ---------------------------------------------------------------- grayscale
+class GrayscalePixelCnn(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.bits, self.cfg = cfg["auxiliaryBits"], cfg
+        self.prior_cfg = dict(cfg, architecture="GatedPixelCnn", channels=1, levels=1 << self.bits)
+        self.cond_cfg = dict(cfg, architecture="GatedPixelCnn", conditioning="Image", conditionSize=cfg["height"] * cfg["width"])
+        self.prior = GatedPixelCnn(self.prior_cfg)
+        self.conditional = GatedPixelCnn(self.cond_cfg)
+
+    def part_nats(self, x, h=None):
+        n = x.shape[0]
+        v = grayscale(x, self.bits)
+        a = nll_nats(self.prior_cfg, self.prior(v, h), v)
+        cond = (v if self.bits == 8 else v * (255.0 / ((1 << self.bits) - 1))).reshape(n, -1)
+        b = nll_nats(self.cond_cfg, self.conditional(x, cond), x)
+        return torch.stack([a.reshape(n, -1).sum(1), b.reshape(n, -1).sum(1)], 1)
+
+
+# ---------------------------------------------------------------- pyramid
+class SuperResolutionPixelCnn(nn.Module):
+    """A level given the level below (upsampled): conv stack over the lower level + one masked window over this level."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+        p, c, k = cfg["hiddenChannels"], cfg["channels"], cfg["superResolutionKernelSize"]
+        r = k // 2
+        self.cond_net = ImageConditionNet(c, cfg["height"], cfg["width"], p, cfg["superResolutionBlocks"], p)
+        self.local = MaskedConv2d(c, p, r + 1, r + 2, build_mask(groups(p, c), groups(c, c), r + 1, r + 2, r, r, True), (r, 1, r, 0))
+        self.head = OutputStack(cfg, p)
+        self.cond_logits = ConditionLogits(c, c, params_per_channel(cfg), cfg["height"], cfg["width"])
+
+    def forward(self, x, h):
+        return self.head(self.local(scale(x, levels(self.cfg))) + self.cond_net(h)) + self.cond_logits(h)
+
+
+class PyramidPixelCnn(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        K = self.depth = cfg["pyramidLevels"]
+        self.base_cfg = dict(cfg, architecture="GatedPixelCnn", height=cfg["height"] >> K, width=cfg["width"] >> K)
+        self.level_cfgs = []
+        for k in range(K):
+            shift = K - 1 - k
+            hh, ww = cfg["height"] >> shift, cfg["width"] >> shift
+            self.level_cfgs.append(dict(cfg, height=hh, width=ww, conditioning="Image", conditionSize=cfg["channels"] * hh * ww))
+        self.base_level = GatedPixelCnn(self.base_cfg)
+        self.levels = nn.ModuleList([SuperResolutionPixelCnn(c) for c in self.level_cfgs])
+
+    def part_nats(self, x, h=None):
+        n, K = x.shape[0], self.depth
+        views = [x]
+        for _ in range(K):
+            views.append(downsample(views[-1]))
+        parts = [nll_nats(self.base_cfg, self.base_level(views[K], h), views[K])]
+        for k in range(K):
+            fine, lower = views[K - 1 - k], views[K - k]
+            parts.append(nll_nats(self.level_cfgs[k], self.levels[k](fine, upsample(lower).reshape(n, -1)), fine))
+        return torch.stack([q.reshape(n, -1).sum(1) for q in parts], 1)
+
+
+def build_auxiliary(cfg):
+    return GrayscalePixelCnn(cfg) if cfg["architecture"] == "Grayscale" else PyramidPixelCnn(cfg)
