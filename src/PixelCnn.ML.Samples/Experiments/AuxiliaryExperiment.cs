@@ -223,21 +223,15 @@ internal static class AuxiliaryExperiment
         var parts = new List<(string, double)>();
         if (model.Network is AuxiliaryPixelCnn staged)
         {
-            var sums = new double[staged.PartNames.Count];
-            var rows = new int[256];
-            staged.eval();
-            using var _ = no_grad();
-            for (int start = 0; start < test.Count; start += rows.Length)
-            {
-                int b = Math.Min(rows.Length, test.Count - start);
-                for (int i = 0; i < b; i++) rows[i] = start + i;
-                using var scope = NewDisposeScope();
-                var (x, h) = test.GetBatch(rows.AsSpan(0, b), model.Device);
-                var nats = staged.PartNats(x, h).to(ScalarType.Float64, CPU).sum(dim: 0).data<double>().ToArray();
-                for (int k = 0; k < sums.Length; k++) sums[k] += nats[k];
-            }
+            int count = staged.PartNames.Count;
+            var nats = model.PartNats(test, cancellationToken: Cli.Cancellation);
             double perDim = test.Count * (double)model.Config.Dimensions * Math.Log(2);
-            for (int k = 0; k < sums.Length; k++) parts.Add((staged.PartNames[k], sums[k] / perDim));
+            for (int k = 0; k < count; k++)
+            {
+                double sum = 0;
+                for (long i = k; i < nats.Length; i += count) sum += nats[i];
+                parts.Add((staged.PartNames[k], sum / perDim));
+            }
         }
         return (bpd, parts);
     }

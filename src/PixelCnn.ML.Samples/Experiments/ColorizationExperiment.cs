@@ -158,7 +158,7 @@ internal static class Colorization
         int size = data.ImageSize, plane = data.Height * data.Width;
         var rows = Enumerable.Range(0, data.Count).Select(i => new Row
         {
-            Pixels = data.Pixels.AsSpan(i * size, size).ToArray().Select(v => (float)v).ToArray(),
+            Pixels = Array.ConvertAll(data.Pixels[(i * size)..((i + 1) * size)], v => (float)v),
             Grey = data.Conditions!.AsSpan(i * plane, plane).ToArray(),
         });
         return ml.Data.LoadFromEnumerable(rows, schema);

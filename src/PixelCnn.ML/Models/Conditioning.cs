@@ -115,7 +115,8 @@ public sealed class ConditionLogits : nn.Module<Tensor, Tensor>
     public Tensor Rows(int c, Tensor values)
     {
         using var flat = values.flatten();
-        using var rows = table[c].index_select(0, flat);
+        using var channel = table.select(0, c);
+        using var rows = channel.index_select(0, flat);
         return rows.view([.. values.shape, _levels]);
     }
 

@@ -87,6 +87,22 @@ public sealed class PixelCnnModel : IDisposable
     }
 
     /// <summary>
+    /// For the auxiliary-variable architectures (Grayscale, Pyramid): the negative log-likelihood in nats of each part of
+    /// every image, N·parts values (row-major, parts in <see cref="AuxiliaryPixelCnn.PartNames"/> order); rows sum to the
+    /// image's nats.
+    /// </summary>
+    public double[] PartNats(ImageDataset data, int batchSize = 256, CancellationToken cancellationToken = default)
+    {
+        if (Network is not AuxiliaryPixelCnn staged)
+            throw new InvalidOperationException($"a {Config.Architecture} model has no parts: only the Grayscale and Pyramid architectures do");
+        int parts = staged.PartNames.Count;
+        var result = new double[(long)data.Count * parts];
+        ForEachBatch(data, batchSize, null, cancellationToken, (start, _, x, h) =>
+            staged.PartNats(x, h).to(ScalarType.Float64, torch.CPU).contiguous().data<double>().CopyTo(result, checked(start * parts)));
+        return result;
+    }
+
+    /// <summary>
     /// The bottleneck vectors h of an autoencoder for every image, N·m floats (row-major).
     /// </summary>
     public float[] Encode(ImageDataset data, int batchSize = 256, CancellationToken cancellationToken = default)

@@ -284,6 +284,20 @@ public class AuxiliaryModelTests
     }
 
     [TestMethod]
+    public void The_models_part_nats_over_a_dataset_add_up_to_its_scores_in_batches_of_any_size()
+    {
+        using var model = PixelCnnModel.Create(Small(PixelCnnArchitecture.Pyramid, 1, 8), seed: 2);
+        using var x = Images(5, 1, 8);
+        var data = new PixelCnn.ML.Data.ImageDataset(1, 8, 8, x.to(ScalarType.Byte).data<byte>().ToArray());
+        var parts = model.PartNats(data, batchSize: 2);
+        Assert.AreEqual(5 * 3, parts.Length);
+        var nats = model.Score(data).Nats;
+        for (int n = 0; n < 5; n++) Assert.AreEqual(nats[n], parts[3 * n] + parts[3 * n + 1] + parts[3 * n + 2], 1e-3, $"image {n}");
+        using var flat = PixelCnnModel.Create(PixelCnnConfig.PresetS with { Height = 8, Width = 8 }, seed: 2);
+        Assert.ThrowsException<InvalidOperationException>(() => flat.PartNats(data));
+    }
+
+    [TestMethod]
     public void Bad_auxiliary_settings_name_the_option()
     {
         var e = Assert.ThrowsException<ArgumentException>(() => Small(PixelCnnArchitecture.Pyramid, 1, 6).Validate()); // 6 is not divisible by 4
