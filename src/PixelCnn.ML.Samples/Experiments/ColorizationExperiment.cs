@@ -169,14 +169,15 @@ internal static class Colorization
     {
         int n = colorizer.SamplesPerRow, plane = crops.Height * crops.Width, size = crops.ImageSize;
         var colour = new ImageShape(3, crops.Height, crops.Width);
-        var generated = colorizer.Transform(View(ml, crops)).GetColumn<VBuffer<float>>(colorizer.PixelsColumnName).ToList();
+        // Copied row by row: the column's VBuffers share one buffer that every next row overwrites.
+        var generated = colorizer.Transform(View(ml, crops)).GetColumn<VBuffer<float>>(colorizer.PixelsColumnName)
+            .Select(v => v.DenseValues().Select(x => (byte)Math.Clamp(MathF.Round(x), 0, 255)).ToArray()).ToList();
         var cells = new List<RasterImage>();
         for (int i = 0; i < crops.Count; i++)
         {
             var grey = crops.Conditions!.AsSpan(i * plane, plane).ToArray().Select(v => (byte)v).ToArray();
             cells.Add(RasterImage.FromChw([.. grey, .. grey, .. grey], 0, colour));
-            var values = generated[i].DenseValues().Select(v => (byte)Math.Clamp(MathF.Round(v), 0, 255)).ToArray();
-            for (int k = 0; k < n; k++) cells.Add(RasterImage.FromChw(values, k, colour));
+            for (int k = 0; k < n; k++) cells.Add(RasterImage.FromChw(generated[i], k, colour));
             cells.Add(RasterImage.FromChw(crops.Pixels, i, colour));
         }
         return cells;
