@@ -61,7 +61,32 @@ class SuperResolutionPixelCnn(nn.Module):
         self.cond_logits = ConditionLogits(c, c, params_per_channel(cfg), cfg["height"], cfg["width"])
 
     def forward(self, x, h):
-        return self.head(self.local(scale(x, levels(self.cfg))) + self.cond_net(h)) + self.cond_logits(h)
+        out = self.head(self.local(scale(x, levels(self.cfg))) + self.cond_net(h)) + self.cond_logits(h)
+        return out + support_logits(x, h)
+
+
+OUTSIDE_SUPPORT = -1e4
+
+
+def support_logits(x, h):
+    """0 for the values a sub-pixel can take given its 2x2 block's rounded mean (the lower level, upsampled in h) and
+    the block's earlier sub-pixels, OUTSIDE_SUPPORT elsewhere: [N, C*256, H, W]."""
+    n, c, hh, ww = x.shape
+    mean = h.reshape(n, c, hh, ww)
+    partial = torch.zeros_like(x)
+    remaining = torch.zeros(hh, ww, dtype=x.dtype, device=x.device)
+    # raster order inside a block: (0,0), (0,1), (1,0), (1,1)
+    a, b, cc = x[:, :, 0::2, 0::2], x[:, :, 0::2, 1::2], x[:, :, 1::2, 0::2]
+    partial[:, :, 0::2, 1::2] = a
+    partial[:, :, 1::2, 0::2] = a + b
+    partial[:, :, 1::2, 1::2] = a + b + cc
+    remaining[0::2, 0::2], remaining[0::2, 1::2], remaining[1::2, 0::2] = 3, 2, 1
+    low = (4 * mean - 2 - partial - 255 * remaining).clamp(min=0)
+    high = (4 * mean + 1 - partial).clamp(max=255)
+    v = torch.arange(256, dtype=x.dtype, device=x.device).view(1, 1, 256, 1, 1)
+    inside = (v >= low.unsqueeze(2)) & (v <= high.unsqueeze(2))
+    zero = torch.zeros((), dtype=x.dtype, device=x.device)
+    return torch.where(inside, zero, zero + OUTSIDE_SUPPORT).reshape(n, c * 256, hh, ww)
 
 
 class PyramidPixelCnn(nn.Module):

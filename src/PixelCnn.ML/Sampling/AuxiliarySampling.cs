@@ -100,7 +100,7 @@ internal static class AuxiliarySampling
             var draws = new Draws(u.view(count, channels, (long)height * width), options.Temperature, options.DrawOnDevice ?? device.type != DeviceType.CPU);
             var images = options.Kind == SamplerKind.Naive
                 ? Naive(network, device, count, condition, draws, cancellationToken)
-                : Wavefront(network, device, count, condition, draws, cancellationToken);
+                : Wavefront(network, device, count, below, condition, draws, cancellationToken);
             draws.Check();
             using var bytes = images.to(ScalarType.Byte, CPU).contiguous();
             return bytes.data<byte>().ToArray();
@@ -134,10 +134,12 @@ internal static class AuxiliarySampling
 
     /// <summary>
     /// The wavefront walk: per step t, every pixel with 2i + j = t, channel by channel. The gathers are fixed index lists;
-    /// a step is two gathers, three matrix products, the direct logits of the lower level's values, the draws of the whole
-    /// wavefront at once (<see cref="Draws"/>) and two scatters.
+    /// a step is two gathers, three matrix products, the direct logits of the lower level's values, the support of each
+    /// sub-pixel (from its block's mean and the running sums of the blocks), the draws of the whole wavefront at once
+    /// (<see cref="Draws"/>) and three scatters.
     /// </summary>
-    private static Tensor Wavefront(SuperResolutionPixelCnn network, Device device, int count, Tensor condition, Draws draws, CancellationToken cancellationToken)
+    private static Tensor Wavefront(SuperResolutionPixelCnn network, Device device, int count, Tensor below, Tensor condition, Draws draws,
+                                    CancellationToken cancellationToken)
     {
         var cfg = network.Config;
         int channels = cfg.Channels, height = cfg.Height, width = cfg.Width, levels = cfg.Levels, r = network.Reach, k = r + 2;
@@ -159,6 +161,9 @@ internal static class AuxiliarySampling
         // one flat plane per channel; and the values themselves.
         var padded = zeros([count, channels, plane], device: device);
         var image = zeros([count, channels, (long)height * width], device: device);
+        // The support: each 2x2 block's mean (the lower level) and the running sum of its values drawn so far.
+        var means = below.reshape(count, channels, (long)(height / 2) * (width / 2));
+        var blockSums = zeros_like(means);
         int steps = width + 2 * (height - 1);
         for (int t = 0; t < steps; t++)
         {
@@ -170,9 +175,13 @@ internal static class AuxiliarySampling
             var tapIndex = new long[n * taps];
             var paddedIndex = new long[n];
             var pixelIndex = new long[n];
+            var blockIndex = new long[n];
+            var remaining = new float[n];
             for (int q = 0; q < n; q++)
             {
                 int i = first + q, j = t - 2 * i;
+                blockIndex[q] = (long)(i / 2) * (width / 2) + j / 2;
+                remaining[q] = 3 - 2 * (i % 2) - j % 2;
                 for (int dy = 0; dy <= r; dy++)
                     for (int dx = 0; dx < k; dx++)
                         tapIndex[q * taps + dy * k + dx] = (long)(i + dy) * paddedWidth + j + dx;
@@ -183,6 +192,8 @@ internal static class AuxiliarySampling
             var tapsAt = tensor(tapIndex, device: device);
             var at = tensor(pixelIndex, device: device);
             var into = tensor(paddedIndex, device: device);
+            var blockAt = tensor(blockIndex, device: device);
+            var left = tensor(remaining, device: device);
             var lower = features.index_select(1, at).reshape(count * n, p);
             for (int c = 0; c < channels; c++)
             {
@@ -191,9 +202,12 @@ internal static class AuxiliarySampling
                 var a = localMap.Apply(patches).add_(lower).relu_();
                 var hidden = hiddenMap.Apply(a).relu_();
                 var logits = outMaps[c].Apply(hidden).add_(network.CondLogits.Rows(c, direct.select(1, c).index_select(1, at).flatten()));
+                var (low, high) = SuperResolutionPixelCnn.SupportBounds(means.select(1, c).index_select(1, blockAt), blockSums.select(1, c).index_select(1, blockAt), left);
+                logits.add_(SuperResolutionPixelCnn.SupportLogits(low, high, 2).view(count * n, levels));
                 var lp = logits.log_softmax(1);
                 var values = draws.Draw(lp, c, pixelIndex);
                 image.select(1, c).index_copy_(1, at, values);
+                blockSums.select(1, c).index_add_(1, blockAt, values, 1);
                 var scaledValues = table.index_select(0, values.to(ScalarType.Int64).flatten()).view(count, n);
                 padded.select(1, c).index_copy_(1, into, scaledValues);
             }

@@ -213,6 +213,50 @@ public class AuxiliaryModelTests
     }
 
     [TestMethod]
+    [DataRow(1)]
+    [DataRow(3)]
+    public void A_pyramid_level_puts_its_mass_only_on_values_that_round_to_the_level_below_and_its_samples_do(int colours)
+    {
+        using var g = new Generator(5);
+        using var net = (PyramidPixelCnn)PixelCnnNetwork.Create(Small(PixelCnnArchitecture.Pyramid, colours, 8), g);
+        var level = net.Levels[^1]; // 8x8 given 4x4
+        using (no_grad())
+        {
+            using var x = Images(1, colours, 8);
+            using var lower = AuxiliaryViews.Downsample(x);
+            using var h = PyramidPixelCnn.ConditionOf(lower);
+            // The last sub-pixel of block (0, 0), channel 0: every value that keeps the block's rounded mean has probability,
+            // together 1, and no other has any; there are at most four.
+            double total = 0;
+            int possible = 0;
+            for (int v = 0; v < 256; v++)
+            {
+                using var changed = x.clone();
+                changed[0, 0, 1, 1] = v;
+                double p = Math.Exp(-level.NllNats(changed, h)[0, 0, 1, 1].item<float>());
+                using var again = AuxiliaryViews.Downsample(changed);
+                if (again[0, 0, 0, 0].item<float>() == lower[0, 0, 0, 0].item<float>()) { total += p; possible++; }
+                else Assert.AreEqual(0.0, p, $"value {v} does not round to the block's mean");
+            }
+            Assert.AreEqual(1.0, total, 1e-4);
+            Assert.IsTrue(possible is >= 1 and <= 4, $"{possible} possible values");
+        }
+        // Drawn levels downsample exactly to the level they were drawn from, on both walks.
+        var rng = new Random(6);
+        var below = new byte[3 * colours * 16];
+        rng.NextBytes(below);
+        var uniforms = Enumerable.Range(0, 3 * colours * 64).Select(_ => rng.NextDouble()).ToArray();
+        foreach (var kind in new[] { SamplerKind.Cached, SamplerKind.Naive })
+        {
+            var drawn = AuxiliarySampling.SuperResolve(level, CPU, 3, below, uniforms, colours * 64, new SamplingOptions { Kind = kind }, default);
+            using var image = tensor(drawn, 3, colours, 8, 8).to(ScalarType.Float32);
+            using var down = AuxiliaryViews.Downsample(image);
+            using var bytes = down.to(ScalarType.Byte);
+            CollectionAssert.AreEqual(below, bytes.data<byte>().ToArray(), $"{kind}: the drawn level rounds to the level below");
+        }
+    }
+
+    [TestMethod]
     [DataRow(PixelCnnArchitecture.Grayscale, 1)]
     [DataRow(PixelCnnArchitecture.Grayscale, 3)]
     [DataRow(PixelCnnArchitecture.Pyramid, 1)]

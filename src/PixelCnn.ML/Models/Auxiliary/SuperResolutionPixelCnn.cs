@@ -8,6 +8,13 @@
 // right in the rows above, pixel (i, j) needs (i − 1, j + 1) and no pixel further right, so all
 // pixels with the same 2i + j are independent given the ones before: the sampler fills such a
 // wavefront per step, W + 2(H − 1) steps instead of H·W.
+//
+// Exact support: the lower level is the rounded mean of each 2x2 block, m = ⌊(s + 2) / 4⌋ with s the block's sum, so
+// given m and the block's earlier sub-pixels (sum P, k of them still to come, raster order) a value v is possible only
+// when max(0, 4m − 2 − P − 255k) ≤ v ≤ min(255, 4m + 1 − P): the block's last value has at most four. Logits outside
+// that range get OutsideSupport, whose exp is exactly 0 in float32: p(x | lower) is zero where x could not have
+// produced the lower level, and the mass goes where it could. The block's earlier sub-pixels are inside the window, so
+// causality and the wavefront order are unchanged.
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -42,6 +49,49 @@ public sealed class SuperResolutionPixelCnn : PixelCnnNetwork
     internal OutputStack OutputLayers => head;
     internal ConditionLogits CondLogits => cond_logits;
 
+    /// <summary>Added to the logits of values outside a sub-pixel's support (exp(−1e4) is 0 in float32; a finite value keeps
+    /// an inconsistent input's log-softmax finite).</summary>
+    internal const float OutsideSupport = -1e4f;
+
+    /// <summary>
+    /// The support bounds of sub-pixels with block mean <paramref name="mean"/>, sum of the block's earlier sub-pixels
+    /// <paramref name="partial"/> and <paramref name="remaining"/> sub-pixels of the block after them (any matching shapes).
+    /// </summary>
+    internal static (Tensor Low, Tensor High) SupportBounds(Tensor mean, Tensor partial, Tensor remaining)
+    {
+        var low = (mean * 4 - 2 - partial - remaining * 255).clamp_min_(0);
+        var high = (mean * 4 + 1 - partial).clamp_max_(255);
+        return (low, high);
+    }
+
+    /// <summary>0 for values 0..255 inside [<paramref name="low"/>, <paramref name="high"/>], OutsideSupport outside, along a new
+    /// dimension <paramref name="dim"/> of length 256.</summary>
+    internal static Tensor SupportLogits(Tensor low, Tensor high, long dim)
+    {
+        using var scope = NewDisposeScope();
+        var shape = Enumerable.Repeat(1L, (int)low.dim() + 1).ToArray();
+        shape[dim] = 256;
+        var values = arange(0, 256, dtype: ScalarType.Float32, device: low.device).view(shape);
+        var inside = values.ge(low.unsqueeze(dim)).logical_and_(values.le(high.unsqueeze(dim)));
+        return where(inside, 0f, OutsideSupport).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The support logits [N, C·256, H, W] of every sub-pixel of <paramref name="x"/> [N, C, H, W] given the upsampled
+    /// lower level <paramref name="h"/> [N, C·H·W].</summary>
+    internal static Tensor SupportLogits(Tensor x, Tensor h)
+    {
+        using var scope = NewDisposeScope();
+        long n = x.shape[0], c = x.shape[1], height = x.shape[2], width = x.shape[3];
+        var blocks = x.view(n, c, height / 2, 2, width / 2, 2);
+        var a = blocks.select(5, 0).select(3, 0);
+        var ab = a + blocks.select(5, 1).select(3, 0);
+        var abc = ab + blocks.select(5, 0).select(3, 1);
+        var partial = stack([stack([zeros_like(a), a], -1), stack([ab, abc], -1)], 3).view(n, c, height, width);
+        var remaining = tensor(new float[] { 3, 2, 1, 0 }, device: x.device).view(2, 1, 2).repeat(height / 2, width / 2, 1).view(height, width);
+        var (low, high) = SupportBounds(h.view(n, c, height, width), partial, remaining);
+        return SupportLogits(low, high, 2).view(n, c * 256, height, width).MoveToOuterDisposeScope();
+    }
+
     /// <param name="x">This level, [N, C, H, W] values 0..255.</param>
     /// <param name="h">The level below upsampled to H x W, [N, C·H·W] values 0..255.</param>
     public override Tensor forward(Tensor x, Tensor? h)
@@ -52,6 +102,7 @@ public sealed class SuperResolutionPixelCnn : PixelCnnNetwork
         using (var lower = cond_net.forward(h!)) features.add_(lower);
         var output = head.forward(features);
         using (var direct = cond_logits.forward(h!)) output.add_(direct);
+        using (var support = SupportLogits(x, h!)) output.add_(support);
         return output.MoveToOuterDisposeScope();
     }
 }
