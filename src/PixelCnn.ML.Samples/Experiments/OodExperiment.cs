@@ -1,7 +1,8 @@
 // pixelcnn ood: how well each score separates Fashion-MNIST test images from out-of-distribution sets, beside ML.NET's
 // RandomizedPca on the same pixels. One density scorer with a likelihood-ratio background model is trained on
 // Fashion-MNIST without a held-out class (ml.AnomalyDetection.Trainers.PixelCnn); its model gives the raw and the
-// input-complexity scores, its background model the likelihood ratio. The OOD sets are made from what this machine
+// input-complexity scores, its background model (perturbed inputs, Ren et al.) the likelihood ratio. A local background
+// model (LikelihoodRatioBackground.Local, trained on the same images) gives the second likelihood ratio. The OOD sets are made from what this machine
 // has: the held-out class, vertical flips, inverted images, uniform noise, constant images, and digits rendered from
 // the DejaVu fonts (a real non-Fashion image source: fonts-dejavu-core is installed by the set-up). For every set and
 // score: AUROC, AUPR, FPR at 95% TPR (positives = the OOD set, negatives = the normal test images); the typicality
@@ -15,6 +16,7 @@ using PixelCnn.ML.Evaluation;
 using PixelCnn.ML.Models;
 using PixelCnn.ML.Samples.Commands;
 using PixelCnn.ML.Scoring;
+using PixelCnn.ML.Training;
 using SkiaSharp;
 using Spectre.Console;
 
@@ -26,6 +28,8 @@ internal static class OodExperiment
     private static readonly Option<int> Epochs = new("--epochs") { Description = "Epochs of the model and of the background model.", DefaultValueFactory = _ => 1 };
     private static readonly Option<string> Holdout = new("--holdout") { Description = "Class left out of training (one of the OOD sets).", DefaultValueFactory = _ => "Bag" };
     private static readonly Option<string> Preset = new("--preset") { Description = "Model preset (S or M).", DefaultValueFactory = _ => "S" };
+    private static readonly Option<double> WeightDecay = new("--background-weight-decay") { Description = "L2 weight decay of the perturbed background model.", DefaultValueFactory = _ => 1e-4 };
+    private static readonly Option<int> LocalLayers = new("--local-layers") { Description = "Gated blocks of the local background model.", DefaultValueFactory = _ => 2 };
     private static readonly Option<int> SetSize = new("--set-size") { Description = "Images per OOD set (and at most this many normal test images x 2).", DefaultValueFactory = _ => 1000 };
     private static readonly Option<int> BatchSize = new("--typicality-batch") { Description = "Batch size of the typicality test.", DefaultValueFactory = _ => 10 };
     private static readonly Option<DirectoryInfo> OutDir = new("--out-dir") { Description = "Folder for ood.json and the plots.", DefaultValueFactory = _ => new DirectoryInfo("ood-output") };
@@ -34,7 +38,7 @@ internal static class OodExperiment
     {
         var cmd = new Command("ood", "Out-of-distribution detection on Fashion-MNIST: raw bits/dim, likelihood ratio, input complexity and typicality against ML.NET's RandomizedPca.")
         {
-            TrainImages, Epochs, Holdout, Preset, SetSize, BatchSize, OutDir, TrainCommand.DeviceOption,
+            TrainImages, Epochs, Holdout, Preset, WeightDecay, LocalLayers, SetSize, BatchSize, OutDir, TrainCommand.DeviceOption,
         };
         cmd.SetAction(Run);
         return cmd;
@@ -86,19 +90,33 @@ internal static class OodExperiment
         using var scorer = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
         {
             FeatureColumnName = "Pixels", Model = config, Training = { Epochs = p.GetValue(Epochs) }, ValidationFraction = 0.05,
-            ScoreKind = DensityScoreKind.LikelihoodRatio, Progress = new ConsoleTrainingProgress(), CancellationToken = Cli.Cancellation,
+            ScoreKind = DensityScoreKind.LikelihoodRatio, BackgroundWeightDecay = p.GetValue(WeightDecay),
+            Progress = new ConsoleTrainingProgress(), CancellationToken = Cli.Cancellation,
         }).Fit(trainView);
         double trainSeconds = sw.Elapsed.TotalSeconds;
+        // The local background model on the same images, as LikelihoodRatioBackground.Local trains it (here beside the
+        // scorer's own model, so both likelihood ratios share its numerator).
+        int localLayers = p.GetValue(LocalLayers);
+        var localConfig = PixelCnnDensityTrainer.LocalBackground(scorer.Model.Config, localLayers);
+        Cli.Section($"Local background model ({localLayers} gated block(s), kernel 3, {p.GetValue(Epochs)} epoch(s))");
+        sw.Restart();
+        using var localBackground = new PixelCnnTrainer(localConfig, new TrainingOptions
+        {
+            Epochs = p.GetValue(Epochs), Seed = 2, Device = scorer.Model.Device,
+        }).Fit(new ImageDataset(1, 28, 28, trainRows.SelectMany(x => x).ToArray()), null, new ConsoleTrainingProgress(), Cli.Cancellation).Model;
+        double localSeconds = sw.Elapsed.TotalSeconds;
         var typicality = scorer.TypicalityTest(p.GetValue(BatchSize));
 
-        string[] methods = ["RandomizedPca (ML.NET)", "raw bits/dim", "likelihood ratio", "input complexity (PNG)", "input complexity (Brotli)"];
+        string[] methods = ["RandomizedPca (ML.NET)", "raw bits/dim", "likelihood ratio", "likelihood ratio (local background)",
+                            "input complexity (PNG)", "input complexity (Brotli)"];
         // Every score of a set from one forward pass of each model: the likelihood ratio's pass also gives raw bits/dim.
         double[][] Scores(List<byte[]> images)
         {
             var data = new ImageDataset(1, 28, 28, images.SelectMany(x => x).ToArray());
             var lr = DensityScores.Compute(scorer.Model, scorer.Background, DensityScoreKind.LikelihoodRatio, ComplexityCompressor.Png, data,
                                            cancellationToken: Cli.Cancellation);
-            return [Pca(images), lr.BitsPerDim, lr.Score, DensityScores.InputComplexityScores(lr.BitsPerDim, data, ComplexityCompressor.Png),
+            var local = localBackground.Score(data, cancellationToken: Cli.Cancellation).BitsPerDim;
+            return [Pca(images), lr.BitsPerDim, lr.Score, lr.BitsPerDim.Zip(local, (m, b) => m - b).ToArray(), DensityScores.InputComplexityScores(lr.BitsPerDim, data, ComplexityCompressor.Png),
                     DensityScores.InputComplexityScores(lr.BitsPerDim, data, ComplexityCompressor.Brotli)];
         }
         Cli.Section($"Scoring {normal.Count} normal test images and {sets.Count} OOD sets of {setSize}");
@@ -141,7 +159,8 @@ internal static class OodExperiment
         {
             ["preset"] = p.GetValue(Preset)!.ToUpperInvariant(), ["epochs"] = p.GetValue(Epochs), ["train_images"] = trainRows.Count,
             ["holdout_class"] = names[holdout], ["normal_test_images"] = normal.Count, ["set_size"] = setSize,
-            ["background_perturbation"] = 0.2, ["background_weight_decay"] = 1e-4,
+            ["background_perturbation"] = 0.2, ["background_weight_decay"] = p.GetValue(WeightDecay), ["local_background_layers"] = localLayers,
+            ["local_background_train_seconds"] = localSeconds,
             ["typicality"] = new JsonObject { ["batch_size"] = typicality.BatchSize, ["entropy_bits_per_dim"] = typicality.Entropy, ["epsilon"] = typicality.Epsilon },
             ["pca_train_seconds"] = pcaSeconds, ["pixelcnn_train_seconds"] = trainSeconds, ["seconds"] = total.Elapsed.TotalSeconds,
             ["threads"] = TorchSharp.torch.get_num_threads(), ["results"] = results,

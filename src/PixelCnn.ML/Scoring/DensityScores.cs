@@ -1,7 +1,8 @@
 // The density scores the scorer offers, computed for a batch of images:
 //   BitsPerDim        raw negative log-likelihood, bits per sub-pixel;
-//   LikelihoodRatio   Ren et al. (2019): log p_background(x) − log p_model(x), in bits per sub-pixel, with a
-//                     background model trained on perturbed inputs (InputPerturbation);
+//   LikelihoodRatio   log p_background(x) − log p_model(x), in bits per sub-pixel, with a background model trained on
+//                     perturbed inputs (InputPerturbation; Ren et al. 2019) or a local model of small receptive field
+//                     trained on the same images (LikelihoodRatioBackground.Local);
 //   InputComplexity   Serrà et al. (2020): bits/dim(x) − L(x), L the lossless-compressed size (InputComplexity).
 // Whatever the kind, a higher score means more anomalous. The per-sub-pixel map is the model's bits (raw and input
 // complexity, which has no per-pixel part) or the model's bits minus the background's (likelihood ratio).
@@ -12,10 +13,27 @@ public enum DensityScoreKind
 {
     /// <summary>Raw bits/dim of the model.</summary>
     BitsPerDim,
-    /// <summary>Bits/dim of the model minus bits/dim of a background model trained on perturbed images (Ren et al. 2019).</summary>
+    /// <summary>Bits/dim of the model minus bits/dim of a background model (<see cref="LikelihoodRatioBackground"/>; Ren et al. 2019).</summary>
     LikelihoodRatio,
     /// <summary>Bits/dim of the model minus the image's lossless-compressed size in bits/dim (Serrà et al. 2020).</summary>
     InputComplexity,
+}
+
+/// <summary>The background model of the likelihood-ratio score.</summary>
+public enum LikelihoodRatioBackground
+{
+    /// <summary>
+    /// Ren et al. (2019): the model's architecture trained on copies of the training images whose sub-pixels are replaced
+    /// by uniform noise with probability μ, so it learns the population-level background statistics.
+    /// </summary>
+    Perturbed,
+    /// <summary>
+    /// A Gated PixelCNN with a small receptive field (a few rows above, a few columns to the left) trained on the same
+    /// images. It models the local pixel statistics (smoothness, edges, texture) that dominate raw likelihood and make
+    /// simple images look likely (Schirrmeister et al. 2020; Kirichenko et al. 2020); the ratio keeps what the full
+    /// model knows beyond them: shapes and layout.
+    /// </summary>
+    Local,
 }
 
 /// <summary>Scores of a batch: the raw bits/dim, the chosen score, and the per-sub-pixel map when asked for.</summary>

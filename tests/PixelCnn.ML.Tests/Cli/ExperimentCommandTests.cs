@@ -22,7 +22,7 @@ public sealed class ExperimentCommandTests
             CollectionAssert.AreEqual(new[] { "held-out Bag", "vertical flip", "inverted", "uniform noise", "constant", "DejaVu digits" },
                                       results.Select(x => x!["set"]!.GetValue<string>()).ToArray());
             foreach (var set in results)
-                foreach (var method in new[] { "RandomizedPca (ML.NET)", "raw bits/dim", "likelihood ratio", "input complexity (PNG)", "input complexity (Brotli)", "typicality" })
+                foreach (var method in new[] { "RandomizedPca (ML.NET)", "raw bits/dim", "likelihood ratio", "likelihood ratio (local background)", "input complexity (PNG)", "input complexity (Brotli)", "typicality" })
                 {
                     double auroc = set![method]!["auroc"]!.GetValue<double>();
                     Assert.IsTrue(auroc is >= 0 and <= 1, $"{set["set"]} / {method}: {auroc}");

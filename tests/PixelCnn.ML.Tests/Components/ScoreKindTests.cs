@@ -12,10 +12,12 @@ namespace PixelCnn.ML.Tests.Components;
 [TestClass]
 public class ScoreKindTests
 {
-    private static PixelCnnDensityTrainer Trainer(MLContext ml, DensityScoreKind kind, double perturbation = 0.2, int epochs = 1) =>
+    private static PixelCnnDensityTrainer Trainer(MLContext ml, DensityScoreKind kind, double perturbation = 0.2, int epochs = 1,
+                                                  LikelihoodRatioBackground background = LikelihoodRatioBackground.Perturbed) =>
         ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
         {
             FeatureColumnName = "Pixels", Model = DensityScorerTests.Tiny, ScoreKind = kind, BackgroundPerturbation = perturbation,
+            Background = background, LocalBackgroundLayers = 1,
             Training = { BatchSize = 8, LearningRate = 5e-3, Epochs = epochs }, ValidationFraction = 0.25,
         });
 
@@ -23,11 +25,13 @@ public class ScoreKindTests
         new(1, 8, 8, rows.SelectMany(r => r.Pixels.Select(v => (byte)v)).ToArray());
 
     [TestMethod]
-    public void The_likelihood_ratio_is_the_model_bits_minus_the_background_bits()
+    [DataRow(LikelihoodRatioBackground.Perturbed)]
+    [DataRow(LikelihoodRatioBackground.Local)]
+    public void The_likelihood_ratio_is_the_model_bits_minus_the_background_bits(LikelihoodRatioBackground kind)
     {
         var ml = new MLContext(seed: 1);
         var rows = DensityScorerTests.Rows(16, false);
-        using var scorer = Trainer(ml, DensityScoreKind.LikelihoodRatio).Fit(ml.Data.LoadFromEnumerable(rows));
+        using var scorer = Trainer(ml, DensityScoreKind.LikelihoodRatio, background: kind).Fit(ml.Data.LoadFromEnumerable(rows));
         Assert.IsNotNull(scorer.Background);
         var scored = scorer.WithBitsMap().Transform(ml.Data.LoadFromEnumerable(rows));
         var score = scored.GetColumn<float>("Score").ToArray();
@@ -59,6 +63,27 @@ public class ScoreKindTests
     }
 
     [TestMethod]
+    public void The_local_background_is_a_small_gated_pixelcnn_that_sees_only_nearby_pixels()
+    {
+        var ml = new MLContext(seed: 5);
+        var rows = DensityScorerTests.Rows(16, false);
+        using var scorer = Trainer(ml, DensityScoreKind.LikelihoodRatio, background: LikelihoodRatioBackground.Local).Fit(ml.Data.LoadFromEnumerable(rows));
+        var bg = scorer.Background!;
+        Assert.AreEqual(PixelCnnDensityTrainer.LocalBackground(scorer.Model.Config, 1), bg.Config);
+        Assert.AreEqual(1, bg.Config.Layers);
+        Assert.AreEqual(scorer.Model.Config.Layers, DensityScorerTests.Tiny.Layers, "the model keeps its own layers");
+
+        // One block of kernel 3 sees rows i−2..i: changing pixel (0, 0) changes bits of rows 0..2 only.
+        var a = Dataset(rows.Take(1).ToList());
+        var changed = (byte[])a.Pixels.Clone();
+        changed[0] = (byte)(255 - changed[0]);
+        var before = bg.Score(a, bitsMap: true).BitsMap!;
+        var after = bg.Score(new ImageDataset(1, 8, 8, changed), bitsMap: true).BitsMap!;
+        Assert.AreNotEqual(before[1], after[1], "pixel (0, 1) sees (0, 0)");
+        for (int i = 3 * 8; i < 64; i++) Assert.AreEqual(before[i], after[i], $"sub-pixel {i} is beyond the local receptive field");
+    }
+
+    [TestMethod]
     public void The_input_complexity_score_subtracts_the_png_size_and_p_values_follow_the_reference()
     {
         var ml = new MLContext(seed: 3);
@@ -81,7 +106,9 @@ public class ScoreKindTests
     }
 
     [TestMethod]
-    public void A_likelihood_ratio_scorer_round_trips_through_mlnet_save_and_load_with_its_background_model()
+    [DataRow(LikelihoodRatioBackground.Perturbed)]
+    [DataRow(LikelihoodRatioBackground.Local)]
+    public void A_likelihood_ratio_scorer_round_trips_through_mlnet_save_and_load_with_its_background_model(LikelihoodRatioBackground kind)
     {
         var ml = new MLContext(seed: 4);
         var data = ml.Data.LoadFromEnumerable(DensityScorerTests.Rows(12, false));
@@ -89,7 +116,7 @@ public class ScoreKindTests
         try
         {
             float[] before, pBefore;
-            using (var scorer = Trainer(ml, DensityScoreKind.LikelihoodRatio).Fit(data))
+            using (var scorer = Trainer(ml, DensityScoreKind.LikelihoodRatio, background: kind).Fit(data))
             {
                 var scored = scorer.Transform(data);
                 (before, pBefore) = (scored.GetColumn<float>("Score").ToArray(), scored.GetColumn<float>("PValue").ToArray());
@@ -98,6 +125,7 @@ public class ScoreKindTests
             using var loaded = (PixelCnnDensityTransformer)new MLContext().Model.Load(path, out _);
             Assert.AreEqual(DensityScoreKind.LikelihoodRatio, loaded.ScoreKind);
             Assert.IsNotNull(loaded.Background);
+            Assert.AreEqual(kind == LikelihoodRatioBackground.Local ? 1 : DensityScorerTests.Tiny.Layers, loaded.Background.Config.Layers);
             var after = loaded.Transform(data);
             CollectionAssert.AreEqual(before, after.GetColumn<float>("Score").ToArray());
             CollectionAssert.AreEqual(pBefore, after.GetColumn<float>("PValue").ToArray());

@@ -55,10 +55,14 @@ public sealed class PixelCnnDensityTrainer : IEstimator<PixelCnnDensityTransform
         public int? ClassCount;
         /// <summary>What the Score column holds: raw bits/dim (default), the likelihood ratio or the input-complexity corrected score.</summary>
         public DensityScoreKind ScoreKind = DensityScoreKind.BitsPerDim;
-        /// <summary>Likelihood ratio: the probability μ with which each sub-pixel of the background model's training images is replaced by uniform noise.</summary>
+        /// <summary>Likelihood ratio: which background model the model's likelihood is compared with.</summary>
+        public LikelihoodRatioBackground Background = LikelihoodRatioBackground.Perturbed;
+        /// <summary>Likelihood ratio, perturbed background: the probability μ with which each sub-pixel of the background model's training images is replaced by uniform noise.</summary>
         public double BackgroundPerturbation = 0.2;
-        /// <summary>Likelihood ratio: the background model's L2 weight decay.</summary>
+        /// <summary>Likelihood ratio, perturbed background: the background model's L2 weight decay.</summary>
         public double BackgroundWeightDecay = 1e-4;
+        /// <summary>Likelihood ratio, local background: the gated blocks (kernel 3) of the small-receptive-field background model.</summary>
+        public int LocalBackgroundLayers = 2;
         /// <summary>Input complexity: the lossless compressor that measures L(x).</summary>
         public ComplexityCompressor Compressor = ComplexityCompressor.Png;
         /// <summary>Fixed anomaly threshold on Score; when null it is the <see cref="ThresholdPercentile"/> of held-out (or training) scores.</summary>
@@ -91,6 +95,8 @@ public sealed class PixelCnnDensityTrainer : IEstimator<PixelCnnDensityTransform
         if (!Enum.IsDefined(_o.ScoreKind)) throw new ArgumentOutOfRangeException(nameof(options), _o.ScoreKind, "unknown ScoreKind");
         if (!Enum.IsDefined(_o.Compressor)) throw new ArgumentOutOfRangeException(nameof(options), _o.Compressor, "unknown Compressor");
         if (_o.BackgroundPerturbation is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(options), _o.BackgroundPerturbation, "BackgroundPerturbation must be in [0, 1]");
+        if (!Enum.IsDefined(_o.Background)) throw new ArgumentOutOfRangeException(nameof(options), _o.Background, "unknown Background");
+        if (_o.LocalBackgroundLayers is < 1 or > 8) throw new ArgumentOutOfRangeException(nameof(options), _o.LocalBackgroundLayers, "LocalBackgroundLayers must be 1..8");
         if (!(_o.BackgroundWeightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(options), _o.BackgroundWeightDecay, "BackgroundWeightDecay must be >= 0");
         if (_o.ThresholdSampleRows < 1) throw new ArgumentOutOfRangeException(nameof(options), _o.ThresholdSampleRows, "ThresholdSampleRows must be >= 1");
     }
@@ -126,7 +132,13 @@ public sealed class PixelCnnDensityTrainer : IEstimator<PixelCnnDensityTransform
         PixelCnnModel? background = null;
         try
         {
-            if (_o.ScoreKind == DensityScoreKind.LikelihoodRatio)
+            if (_o.ScoreKind == DensityScoreKind.LikelihoodRatio && _o.Background == LikelihoodRatioBackground.Local)
+            {
+                var local = LocalBackground(data.Config, _o.LocalBackgroundLayers);
+                ch.Info(MessageSensitivity.None, $"Training the local background model ({_o.LocalBackgroundLayers} gated block(s), kernel 3) on the same images");
+                background = PixelCnnFitting.Train(data with { Config = local, Seed = data.Seed + 1 }, _o, ch, BackgroundCheckpoint).Model;
+            }
+            else if (_o.ScoreKind == DensityScoreKind.LikelihoodRatio)
             {
                 ch.Info(MessageSensitivity.None, $"Training the background model on images perturbed at rate {_o.BackgroundPerturbation} " +
                                                  $"(weight decay {_o.BackgroundWeightDecay})");
@@ -134,9 +146,7 @@ public sealed class PixelCnnDensityTrainer : IEstimator<PixelCnnDensityTransform
                 {
                     t.InputPerturbation = _o.BackgroundPerturbation;
                     t.WeightDecay = _o.BackgroundWeightDecay;
-                    // Its own checkpoint file beside the model's, resumed when one was written.
-                    t.CheckpointPath = t.CheckpointPath is null ? null : t.CheckpointPath + ".background";
-                    t.ResumeFrom = t.ResumeFrom is null || t.CheckpointPath is null || !File.Exists(t.CheckpointPath) ? null : t.CheckpointPath;
+                    BackgroundCheckpoint(t);
                 }).Model;
             }
             // Held-out (or sampled training) scores: the threshold, the p-values, the typicality test's entropy.
@@ -164,6 +174,28 @@ public sealed class PixelCnnDensityTrainer : IEstimator<PixelCnnDensityTransform
             background?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The configuration of the local background model for <paramref name="model"/>: a Gated PixelCNN of
+    /// <paramref name="layers"/> blocks with kernel 3 (it sees <paramref name="layers"/> rows above and columns to the left),
+    /// with the model's image shape, levels, output distribution and conditioning.
+    /// </summary>
+    public static PixelCnnConfig LocalBackground(PixelCnnConfig model, int layers)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model with
+        {
+            Architecture = PixelCnnArchitecture.GatedPixelCnn, Layers = layers, KernelSize = 3,
+            HiddenChannels = Math.Min(model.HiddenChannels, 32), OutputHiddenChannels = Math.Min(model.OutputHiddenChannels, 128),
+        };
+    }
+
+    // The background model's own checkpoint file beside the model's, resumed when one was written.
+    private static void BackgroundCheckpoint(TrainingOptions t)
+    {
+        t.CheckpointPath = t.CheckpointPath is null ? null : t.CheckpointPath + ".background";
+        t.ResumeFrom = t.ResumeFrom is null || t.CheckpointPath is null || !File.Exists(t.CheckpointPath) ? null : t.CheckpointPath;
     }
 
     private static ImageDataset Sample(ImageDataset data, int max, ulong seed) =>
@@ -307,14 +339,19 @@ public sealed class PixelCnnDensityTransformer : PixelCnnTransformerBase
                 throw o.Error("the model's condition size does not match the component's condition column");
             if (settings.ReferenceScores.Length == 0) throw o.Error("option 'referenceScores' is empty");
             var background = kind == DensityScoreKind.LikelihoodRatio ? ComponentSaving.LoadModel(env, ctx, Saved, BackgroundPrefix) : null;
-            if (background is not null && background.Config != model.Config)
+            if (background is not null && !SameInputs(background.Config, model.Config))
             {
                 background.Dispose();
-                throw o.Error("the background model's configuration differs from the model's");
+                throw o.Error("the background model's image shape, levels or conditioning differ from the model's");
             }
             return new PixelCnnDensityTransformer(model, background, settings with { ReferenceScores = settings.ReferenceScores.Order().ToArray() });
         });
     }
+
+    // A background model scores the same images with the same conditions as the model; its layers may differ (local background).
+    private static bool SameInputs(PixelCnnConfig a, PixelCnnConfig b) =>
+        a.Channels == b.Channels && a.Height == b.Height && a.Width == b.Width && a.Levels == b.Levels &&
+        a.Conditioning == b.Conditioning && a.ConditionSize == b.ConditionSize;
 
     private sealed class Mapper : IBatchMapper
     {
