@@ -2,10 +2,10 @@
 // RandomizedPca on the same pixels. One density scorer with a likelihood-ratio background model is trained on
 // Fashion-MNIST without a held-out class (ml.AnomalyDetection.Trainers.PixelCnn); its model gives the raw and the
 // input-complexity scores, its background model (perturbed inputs, Ren et al.) the likelihood ratio. A local background
-// model (LikelihoodRatioBackground.Local, trained on the same images) gives the second likelihood ratio. The OOD sets are made from what this machine
-// has: the held-out class, vertical flips, inverted images, uniform noise, constant images, and digits rendered from
-// the DejaVu fonts (a real non-Fashion image source: fonts-dejavu-core is installed by the set-up). For every set and
-// score: AUROC, AUPR, FPR at 95% TPR (positives = the OOD set, negatives = the normal test images); the typicality
+// model (the configuration of LikelihoodRatioBackground.Local) gives the second likelihood ratio. The OOD sets are
+// made from what this machine has: the held-out class, vertical flips, inverted images, uniform noise, constant
+// images, and digits rendered from the DejaVu fonts (a real non-Fashion image source: fonts-dejavu-core is installed
+// by the set-up). For every set and score: AUROC, AUPR, FPR at 95% TPR (positives = the OOD set, negatives = the normal test images); the typicality
 // test is scored per batch. Writes ood.json, ROC curves and score histograms.
 using System.CommandLine;
 using System.Diagnostics;
@@ -94,8 +94,8 @@ internal static class OodExperiment
             Progress = new ConsoleTrainingProgress(), CancellationToken = Cli.Cancellation,
         }).Fit(trainView);
         double trainSeconds = sw.Elapsed.TotalSeconds;
-        // The local background model on the same images, as LikelihoodRatioBackground.Local trains it (here beside the
-        // scorer's own model, so both likelihood ratios share its numerator).
+        // The local background model (LikelihoodRatioBackground.Local's configuration), trained here beside the scorer on
+        // all its training images, so both likelihood ratios share the scorer's model as numerator.
         int localLayers = p.GetValue(LocalLayers);
         var localConfig = PixelCnnDensityTrainer.LocalBackground(scorer.Model.Config, localLayers);
         Cli.Section($"Local background model ({localLayers} gated block(s), kernel 3, {p.GetValue(Epochs)} epoch(s))");
@@ -116,7 +116,8 @@ internal static class OodExperiment
             var lr = DensityScores.Compute(scorer.Model, scorer.Background, DensityScoreKind.LikelihoodRatio, ComplexityCompressor.Png, data,
                                            cancellationToken: Cli.Cancellation);
             var local = localBackground.Score(data, cancellationToken: Cli.Cancellation).BitsPerDim;
-            return [Pca(images), lr.BitsPerDim, lr.Score, lr.BitsPerDim.Zip(local, (m, b) => m - b).ToArray(), DensityScores.InputComplexityScores(lr.BitsPerDim, data, ComplexityCompressor.Png),
+            return [Pca(images), lr.BitsPerDim, lr.Score, lr.BitsPerDim.Zip(local, (m, b) => m - b).ToArray(),
+                    DensityScores.InputComplexityScores(lr.BitsPerDim, data, ComplexityCompressor.Png),
                     DensityScores.InputComplexityScores(lr.BitsPerDim, data, ComplexityCompressor.Brotli)];
         }
         Cli.Section($"Scoring {normal.Count} normal test images and {sets.Count} OOD sets of {setSize}");

@@ -178,7 +178,8 @@ public sealed class PixelCnnDensityTrainer : IEstimator<PixelCnnDensityTransform
 
     /// <summary>
     /// The configuration of the local background model for <paramref name="model"/>: a Gated PixelCNN of
-    /// <paramref name="layers"/> blocks with kernel 3 (it sees <paramref name="layers"/> rows above and columns to the left),
+    /// <paramref name="layers"/> blocks with kernel 3 (it sees <paramref name="layers"/> + 1 rows above, <paramref name="layers"/>
+    /// columns to either side in them, and <paramref name="layers"/> to the left on its own row),
     /// with the model's image shape, levels, output distribution and conditioning.
     /// </summary>
     public static PixelCnnConfig LocalBackground(PixelCnnConfig model, int layers)
