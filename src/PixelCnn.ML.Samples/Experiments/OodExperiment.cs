@@ -2,7 +2,9 @@
 // RandomizedPca on the same pixels. One density scorer with a likelihood-ratio background model is trained on
 // Fashion-MNIST without a held-out class (ml.AnomalyDetection.Trainers.PixelCnn); its model gives the raw and the
 // input-complexity scores, its background model (perturbed inputs, Ren et al.) the likelihood ratio. A local background
-// model (the configuration of LikelihoodRatioBackground.Local) gives the second likelihood ratio. The OOD sets are
+// model (the configuration of LikelihoodRatioBackground.Local) gives the second likelihood ratio. A second scorer, a
+// pyramid model, gives the density-of-states score (its levels' bits and the PNG size; Morningstar et al. 2021), beside
+// the same estimate on the flat model's bits/dim and PNG size and the pyramid's 7x7 level alone. The OOD sets are
 // made from what this machine has: the held-out class, vertical flips, inverted images, uniform noise, constant
 // images, and digits rendered from the DejaVu fonts (a real non-Fashion image source: fonts-dejavu-core is installed
 // by the set-up). For every set and score: AUROC, AUPR, FPR at 95% TPR (positives = the OOD set, negatives = the normal test images); the typicality
@@ -105,20 +107,41 @@ internal static class OodExperiment
             Epochs = p.GetValue(Epochs), Seed = 2, Device = scorer.Model.Device,
         }).Fit(new ImageDataset(1, 28, 28, trainRows.SelectMany(x => x).ToArray()), null, new ConsoleTrainingProgress(), Cli.Cancellation).Model;
         double localSeconds = sw.Elapsed.TotalSeconds;
+        // A pyramid scorer (7x7, 14x14 given 7x7, 28x28 given 14x14) with the density-of-states score: the estimate of its
+        // statistics (each level's bits, the PNG size) is fitted at Fit time on its held-out images.
+        Cli.Section($"Pyramid scorer (preset {p.GetValue(Preset)!.ToUpperInvariant()}, {p.GetValue(Epochs)} epoch(s)), density of states");
+        sw.Restart();
+        using var pyramid = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
+        {
+            FeatureColumnName = "Pixels", Model = PixelCnnConfig.Preset(p.GetValue(Preset)!, PixelCnnArchitecture.Pyramid),
+            Training = { Epochs = p.GetValue(Epochs) }, ValidationFraction = 0.05, ScoreKind = DensityScoreKind.DensityOfStates,
+            Progress = new ConsoleTrainingProgress(), CancellationToken = Cli.Cancellation,
+        }).Fit(trainView);
+        double pyramidSeconds = sw.Elapsed.TotalSeconds;
+        // The same estimate on the flat model's two statistics (bits/dim, PNG size), fitted on other normal test images
+        // (the flat scorer's own held-out split is not kept): is the gain the levels' or the two-sided estimate's?
+        var flatFit = Images(test, i => test.Labels[i] != holdout).Skip(2 * setSize).Take(600).ToList();
+        var flatStates = DensityOfStates.Fit(DensityOfStates.Statistics(scorer.Model, Dataset(flatFit), ComplexityCompressor.Png).Statistics);
         var typicality = scorer.TypicalityTest(p.GetValue(BatchSize));
 
         string[] methods = ["RandomizedPca (ML.NET)", "raw bits/dim", "likelihood ratio", "likelihood ratio (local background)",
-                            "input complexity (PNG)", "input complexity (Brotli)"];
+                            "input complexity (PNG)", "input complexity (Brotli)", "density of states (flat: bits/dim, PNG size)",
+                            "pyramid 7x7 level bits", "density of states (pyramid levels, PNG size)"];
+        const int pyramidDos = 8;
         // Every score of a set from one forward pass of each model: the likelihood ratio's pass also gives raw bits/dim.
         double[][] Scores(List<byte[]> images)
         {
-            var data = new ImageDataset(1, 28, 28, images.SelectMany(x => x).ToArray());
+            var data = Dataset(images);
             var lr = DensityScores.Compute(scorer.Model, scorer.Background, DensityScoreKind.LikelihoodRatio, ComplexityCompressor.Png, data,
                                            cancellationToken: Cli.Cancellation);
             var local = localBackground.Score(data, cancellationToken: Cli.Cancellation).BitsPerDim;
-            return [Pca(images), lr.BitsPerDim, lr.Score, lr.BitsPerDim.Zip(local, (m, b) => m - b).ToArray(),
-                    DensityScores.InputComplexityScores(lr.BitsPerDim, data, ComplexityCompressor.Png),
-                    DensityScores.InputComplexityScores(lr.BitsPerDim, data, ComplexityCompressor.Brotli)];
+            var png = DensityScores.InputComplexityScores(lr.BitsPerDim, data, ComplexityCompressor.Png);
+            // The flat model's statistics are its bits/dim and the PNG size (what DensityOfStates.Statistics computes for it).
+            var flat = lr.BitsPerDim.Select((b, i) => flatStates.NegativeLogDensity([b, b - png[i]])).ToArray();
+            var levels = DensityOfStates.Statistics(pyramid.Model, data, ComplexityCompressor.Png, cancellationToken: Cli.Cancellation).Statistics;
+            return [Pca(images), lr.BitsPerDim, lr.Score, lr.BitsPerDim.Zip(local, (m, b) => m - b).ToArray(), png,
+                    DensityScores.InputComplexityScores(lr.BitsPerDim, data, ComplexityCompressor.Brotli), flat,
+                    levels.Select(s => s[0]).ToArray(), levels.Select(pyramid.States!.NegativeLogDensity).ToArray()];
         }
         Cli.Section($"Scoring {normal.Count} normal test images and {sets.Count} OOD sets of {setSize}");
         var normalScores = Scores(normal);
@@ -152,6 +175,8 @@ internal static class OodExperiment
             Plots.Roc(Path.Combine(outDir.FullName, $"roc-{slug}.png"), $"ROC: {name} vs Fashion-MNIST test", curves);
             Plots.Histograms(Path.Combine(outDir.FullName, $"hist-{slug}.png"), $"Scores: {name} vs Fashion-MNIST test", "raw bits/dim",
                              [("Fashion-MNIST test", normalRaw), (name, raw)]);
+            Plots.Histograms(Path.Combine(outDir.FullName, $"hist-dos-{slug}.png"), $"Density of states (pyramid): {name} vs Fashion-MNIST test",
+                             "−ln p̂(statistics)", [("Fashion-MNIST test", normalScores[pyramidDos]), (name, setScores[pyramidDos])]);
         }
         AnsiConsole.WriteLine("AUROC (positives: the OOD set; negatives: Fashion-MNIST test images of the trained classes)");
         AnsiConsole.Write(table);
@@ -161,7 +186,12 @@ internal static class OodExperiment
             ["preset"] = p.GetValue(Preset)!.ToUpperInvariant(), ["epochs"] = p.GetValue(Epochs), ["train_images"] = trainRows.Count,
             ["holdout_class"] = names[holdout], ["normal_test_images"] = normal.Count, ["set_size"] = setSize,
             ["background_perturbation"] = 0.2, ["background_weight_decay"] = p.GetValue(WeightDecay), ["local_background_layers"] = localLayers,
-            ["local_background_train_seconds"] = localSeconds,
+            ["local_background_train_seconds"] = localSeconds, ["pyramid_train_seconds"] = pyramidSeconds,
+            ["density_of_states"] = new JsonObject
+            {
+                ["pyramid_statistics"] = pyramid.States!.Dimensions, ["pyramid_reference_images"] = pyramid.States.Reference.Count,
+                ["pyramid_bandwidth"] = pyramid.States.Bandwidth, ["flat_reference_images"] = flatStates.Reference.Count,
+            },
             ["typicality"] = new JsonObject { ["batch_size"] = typicality.BatchSize, ["entropy_bits_per_dim"] = typicality.Entropy, ["epsilon"] = typicality.Epsilon },
             ["pca_train_seconds"] = pcaSeconds, ["pixelcnn_train_seconds"] = trainSeconds, ["seconds"] = total.Elapsed.TotalSeconds,
             ["threads"] = TorchSharp.torch.get_num_threads(), ["results"] = results,
@@ -188,6 +218,7 @@ internal static class OodExperiment
         Enumerable.Range(0, d.Count).Where(keep).Select(i => d.GetPixels(i).ToArray());
 
     private static FashionPixels ToRow(byte[] x) => FashionPixels.From(x);
+    private static ImageDataset Dataset(List<byte[]> images) => new(1, 28, 28, images.SelectMany(x => x).ToArray());
 
     private static byte[] FlipVertically(byte[] x)
     {

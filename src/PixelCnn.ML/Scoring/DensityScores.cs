@@ -3,9 +3,12 @@
 //   LikelihoodRatio   log p_background(x) − log p_model(x), in bits per sub-pixel, with a background model trained on
 //                     perturbed inputs (InputPerturbation; Ren et al. 2019) or a local model of small receptive field
 //                     trained on the same images (LikelihoodRatioBackground.Local);
-//   InputComplexity   Serrà et al. (2020): bits/dim(x) − L(x), L the lossless-compressed size (InputComplexity).
+//   InputComplexity   Serrà et al. (2020): bits/dim(x) − L(x), L the lossless-compressed size (InputComplexity);
+//   DensityOfStates   Morningstar et al. (2021): −ln p̂ of the image's statistics (each pyramid level's bits, L(x)) under a
+//                     kernel density estimate of held-out images' statistics (DensityOfStates).
 // Whatever the kind, a higher score means more anomalous. The per-sub-pixel map is the model's bits (raw and input
-// complexity, which has no per-pixel part) or the model's bits minus the background's (likelihood ratio).
+// complexity and density of states, which have no per-pixel part) or the model's bits minus the background's
+// (likelihood ratio).
 namespace PixelCnn.ML.Scoring;
 
 /// <summary>Which score the density scorer puts in its Score column.</summary>
@@ -17,6 +20,12 @@ public enum DensityScoreKind
     LikelihoodRatio,
     /// <summary>Bits/dim of the model minus the image's lossless-compressed size in bits/dim (Serrà et al. 2020).</summary>
     InputComplexity,
+    /// <summary>
+    /// How unusual the model's statistics of the image are among held-out images (<see cref="Scoring.DensityOfStates"/>;
+    /// Morningstar et al. 2021): each level's bits of a pyramid model (or the bits/dim of another architecture) and the
+    /// compressed size, scored by the negative log-density of a kernel estimate fitted at Fit time. Two-sided.
+    /// </summary>
+    DensityOfStates,
 }
 
 /// <summary>The background model of the likelihood-ratio score.</summary>
@@ -43,11 +52,20 @@ public static class DensityScores
 {
     /// <summary>Scores every image of <paramref name="data"/> with <paramref name="kind"/>.</summary>
     /// <param name="background">The background model, required for <see cref="DensityScoreKind.LikelihoodRatio"/>.</param>
+    /// <param name="states">The fitted estimate, required for <see cref="DensityScoreKind.DensityOfStates"/>.</param>
     public static DensityScoreResult Compute(PixelCnnModel model, PixelCnnModel? background, DensityScoreKind kind, ComplexityCompressor compressor,
-                                             Data.ImageDataset data, int batchSize = 256, bool map = false, CancellationToken cancellationToken = default)
+                                             Data.ImageDataset data, int batchSize = 256, bool map = false, CancellationToken cancellationToken = default,
+                                             DensityOfStates? states = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
+        if (kind == DensityScoreKind.DensityOfStates)
+        {
+            if (states is null) throw new ArgumentException("the density-of-states score needs a fitted estimate", nameof(states));
+            var (statistics, bits) = DensityOfStates.Statistics(model, data, compressor, batchSize, cancellationToken);
+            var bitsMap = map ? model.Score(data, batchSize, true, cancellationToken: cancellationToken).BitsMap : null;
+            return new(bits, statistics.Select(states.NegativeLogDensity).ToArray(), bitsMap);
+        }
         var r = model.Score(data, batchSize, map, cancellationToken: cancellationToken);
         switch (kind)
         {

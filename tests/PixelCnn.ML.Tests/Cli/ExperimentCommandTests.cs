@@ -22,12 +22,13 @@ public sealed class ExperimentCommandTests
             CollectionAssert.AreEqual(new[] { "held-out Bag", "vertical flip", "inverted", "uniform noise", "constant", "DejaVu digits" },
                                       results.Select(x => x!["set"]!.GetValue<string>()).ToArray());
             foreach (var set in results)
-                foreach (var method in new[] { "RandomizedPca (ML.NET)", "raw bits/dim", "likelihood ratio", "likelihood ratio (local background)", "input complexity (PNG)", "input complexity (Brotli)", "typicality" })
+                foreach (var method in new[] { "RandomizedPca (ML.NET)", "raw bits/dim", "likelihood ratio", "likelihood ratio (local background)", "input complexity (PNG)", "input complexity (Brotli)",
+                                                 "density of states (flat: bits/dim, PNG size)", "pyramid 7x7 level bits", "density of states (pyramid levels, PNG size)", "typicality" })
                 {
                     double auroc = set![method]!["auroc"]!.GetValue<double>();
                     Assert.IsTrue(auroc is >= 0 and <= 1, $"{set["set"]} / {method}: {auroc}");
                 }
-            foreach (var file in new[] { "ood-sets.png", "roc-held-out-bag.png", "hist-dejavu-digits.png" })
+            foreach (var file in new[] { "ood-sets.png", "roc-held-out-bag.png", "hist-dejavu-digits.png", "hist-dos-dejavu-digits.png" })
                 Assert.IsTrue(new FileInfo(Path.Combine(dir, file)).Length > 1000, file);
         }
         finally { Directory.Delete(dir, recursive: true); }

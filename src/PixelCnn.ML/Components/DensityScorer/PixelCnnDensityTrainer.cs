@@ -53,7 +53,7 @@ public sealed class PixelCnnDensityTrainer : IEstimator<PixelCnnDensityTransform
         public string? ConditionColumnName;
         /// <summary>Number of classes of a plain integer condition column (default: largest value in the training data + 1).</summary>
         public int? ClassCount;
-        /// <summary>What the Score column holds: raw bits/dim (default), the likelihood ratio or the input-complexity corrected score.</summary>
+        /// <summary>What the Score column holds: raw bits/dim (default), the likelihood ratio, the input-complexity corrected score or the density of states (best with a Pyramid model).</summary>
         public DensityScoreKind ScoreKind = DensityScoreKind.BitsPerDim;
         /// <summary>Likelihood ratio: which background model the model's likelihood is compared with.</summary>
         public LikelihoodRatioBackground Background = LikelihoodRatioBackground.Perturbed;
@@ -151,7 +151,19 @@ public sealed class PixelCnnDensityTrainer : IEstimator<PixelCnnDensityTransform
             }
             // Held-out (or sampled training) scores: the threshold, the p-values, the typicality test's entropy.
             var reference = data.Validation ?? Sample(data.Train, _o.ThresholdSampleRows, data.Seed);
-            var scored = DensityScores.Compute(model, background, _o.ScoreKind, _o.Compressor, reference, _o.ScoreBatchSize,
+            DensityOfStates? states = null;
+            DensityScoreResult scored;
+            if (_o.ScoreKind == DensityScoreKind.DensityOfStates)
+            {
+                // The estimate is fitted on the reference images' statistics; their own scores leave their own kernel out.
+                var (statistics, bits) = DensityOfStates.Statistics(model, reference, _o.Compressor, _o.ScoreBatchSize, _o.CancellationToken);
+                states = DensityOfStates.Fit(statistics);
+                ch.Info(MessageSensitivity.None, $"Density of states: {states.Dimensions} statistics of {states.Reference.Count} " +
+                                                 $"{(data.Validation is null ? "training" : "held-out")} images, bandwidth {states.Bandwidth:F3}");
+                scored = new(bits, states.LeaveOneOutScores(), null);
+            }
+            else
+                scored = DensityScores.Compute(model, background, _o.ScoreKind, _o.Compressor, reference, _o.ScoreBatchSize,
                                                cancellationToken: _o.CancellationToken);
             double threshold;
             double? percentile = null;
@@ -165,7 +177,7 @@ public sealed class PixelCnnDensityTrainer : IEstimator<PixelCnnDensityTransform
             }
             return new PixelCnnDensityTransformer(model, background, new PixelCnnDensityTransformer.Settings(
                 _o.FeatureColumnName, data.Condition, data.Shape, threshold, percentile, _o.OutputBitsMap, _o.ScoreBatchSize, _o.ImageErrorColumnName,
-                _o.ScoreKind, _o.Compressor, scored.Score.Order().ToArray(), scored.BitsPerDim,
+                _o.ScoreKind, _o.Compressor, scored.Score.Where(v => !double.IsNaN(v)).Order().ToArray(), scored.BitsPerDim, states,
                 _o.BitsPerDimColumnName, _o.ScoreColumnName, _o.PredictedLabelColumnName, _o.BitsMapColumnName, _o.PValueColumnName));
         }
         catch
@@ -222,7 +234,7 @@ public sealed class PixelCnnDensityTransformer : PixelCnnTransformerBase
 
     internal sealed record Settings(string FeatureColumn, ConditionColumn? Condition, ImageShape Shape, double Threshold, double? ThresholdPercentile,
                                     bool OutputBitsMap, int ScoreBatchSize, string? ImageErrorColumn, DensityScoreKind ScoreKind, ComplexityCompressor Compressor,
-                                    double[] ReferenceScores, double[] ReferenceBitsPerDim,
+                                    double[] ReferenceScores, double[] ReferenceBitsPerDim, DensityOfStates? States,
                                     string BitsPerDimColumn, string ScoreColumn, string PredictedLabelColumn, string BitsMapColumn, string PValueColumn);
 
     private readonly Settings _s;
@@ -268,6 +280,8 @@ public sealed class PixelCnnDensityTransformer : PixelCnnTransformerBase
     public ConditionColumn? Condition => _s.Condition;
     public ImageShape ImageShape => _s.Shape;
     public bool OutputBitsMap => _s.OutputBitsMap;
+    /// <summary>The fitted estimate of the <see cref="DensityScoreKind.DensityOfStates"/> score, else null.</summary>
+    public DensityOfStates? States => _s.States;
     /// <summary>The held-out (or sampled training) scores the threshold and the p-values come from, sorted.</summary>
     public IReadOnlyList<double> ReferenceScores => _s.ReferenceScores;
 
@@ -315,6 +329,12 @@ public sealed class PixelCnnDensityTransformer : PixelCnnTransformerBase
         o["compressor"] = _s.Compressor.ToString();
         o["referenceScores"] = new JsonArray(_s.ReferenceScores.Select(v => (JsonNode?)v).ToArray());
         o["referenceBitsPerDim"] = new JsonArray(_s.ReferenceBitsPerDim.Select(v => (JsonNode?)v).ToArray());
+        if (_s.States is { } states)
+        {
+            // The estimate is refitted from its reference statistics on load (the fit is deterministic).
+            o["statesWidth"] = states.Dimensions;
+            o["statesReference"] = new JsonArray(states.Reference.SelectMany(r => r).Select(v => (JsonNode?)v).ToArray());
+        }
         o["outputColumns"] = new JsonObject
         {
             ["bitsPerDim"] = _s.BitsPerDimColumn, ["score"] = _s.ScoreColumn, ["predictedLabel"] = _s.PredictedLabelColumn, ["bitsMap"] = _s.BitsMapColumn,
@@ -333,6 +353,7 @@ public sealed class PixelCnnDensityTransformer : PixelCnnTransformerBase
                 o.GetString("featureColumn"), ConditionColumn.FromJson(o.Json["condition"], o), o.GetShape(), o.GetDouble("threshold"),
                 o.GetNullableDouble("thresholdPercentile"), o.GetBoolean("outputBitsMap"), o.GetInt32("scoreBatchSize"), o.GetNullableString("imageErrorColumn"),
                 kind, o.GetEnum<ComplexityCompressor>("compressor"), o.GetDoubles("referenceScores"), o.GetDoubles("referenceBitsPerDim"),
+                kind == DensityScoreKind.DensityOfStates ? LoadStates(o) : null,
                 o.GetOutputColumn("bitsPerDim"), o.GetOutputColumn("score"), o.GetOutputColumn("predictedLabel"), o.GetOutputColumn("bitsMap"),
                 o.GetOutputColumn("pValue"));
             o.CheckModelShape(model, settings.Shape);
@@ -347,6 +368,21 @@ public sealed class PixelCnnDensityTransformer : PixelCnnTransformerBase
             }
             return new PixelCnnDensityTransformer(model, background, settings with { ReferenceScores = settings.ReferenceScores.Order().ToArray() });
         });
+    }
+
+    private static DensityOfStates LoadStates(SavedOptions o)
+    {
+        int width = o.GetInt32("statesWidth");
+        var flat = o.GetDoubles("statesReference");
+        if (width < 1 || flat.Length % width != 0) throw o.Error($"option 'statesReference' ({flat.Length} numbers) is not rows of 'statesWidth' {width}");
+        try
+        {
+            return DensityOfStates.Fit(flat.Chunk(width));
+        }
+        catch (ArgumentException e)
+        {
+            throw o.Error($"the density-of-states reference cannot be fitted: {e.Message}", e);
+        }
     }
 
     // A background model scores the same images with the same conditions as the model; its layers may differ (local background).
@@ -395,7 +431,7 @@ public sealed class PixelCnnDensityTransformer : PixelCnnTransformerBase
             }
             var batch = PixelColumns.Batch(input, s.FeatureColumn, _shape, s.Condition, failed);
             bool wantMap = s.OutputBitsMap && output.IsActive(s.BitsMapColumn);
-            var r = _t.WithModel(m => DensityScores.Compute(m, _t.Background, s.ScoreKind, s.Compressor, batch, n, wantMap));
+            var r = _t.WithModel(m => DensityScores.Compute(m, _t.Background, s.ScoreKind, s.Compressor, batch, n, wantMap, states: s.States));
             for (int i = 0; i < n; i++)
             {
                 if (!failed[i]) continue;
