@@ -55,7 +55,8 @@ internal static class Measurements
         }
         return new JsonObject
         {
-            ["implementation"] = "pixelcnn.ml", ["torch"] = TorchEngine.LibTorchVersion, ["allocator_tuned"] = TorchEngine.AllocatorTuned, ["preset"] = preset.ToUpperInvariant(), ["threads"] = get_num_threads(),
+            ["implementation"] = "pixelcnn.ml", ["torch"] = TorchEngine.LibTorchVersion, ["allocator_tuned"] = TorchEngine.AllocatorTuned,
+            ["cpu_convolutions"] = TorchEngine.CpuConvolutions.ToString(), ["preset"] = preset.ToUpperInvariant(), ["threads"] = get_num_threads(),
             ["device"] = device.ToString(), ["device_name"] = (device.type == DeviceType.CUDA) ? GpuInfo.DeviceName(device.index) : "cpu",
             ["batch"] = batch, ["params"] = model.Network.ParameterCount, ["train_images_per_s"] = trainIps,
             ["score_images_per_s"] = scoreIps, ["score_batch"] = scoreBatch, ["peak_rss_mib"] = PeakRssMiB(),

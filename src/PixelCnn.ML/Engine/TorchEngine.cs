@@ -8,6 +8,8 @@
 //     case on Debian 12 is TorchSharp 0.107's libLibTorchSharp.so asking for GLIBCXX_3.4.32, which
 //     Debian's libstdc++ lacks (the fix is scripts/torchsharp-glibcxx-fix.py; see docs/engine.md).
 //  3. Intra-op threads: the core count (PIXELCNN_NUM_THREADS overrides).
+//  4. A check of the CPU convolutions against float64 (ConvolutionCheck): oneDNN is switched off where it
+//     is wrong. PIXELCNN_ONEDNN=off switches it off without checking, =on keeps it without checking.
 using System.Runtime.InteropServices;
 using TorchSharp;
 
@@ -47,7 +49,35 @@ public static partial class TorchEngine
         int threads = int.TryParse(Environment.GetEnvironmentVariable("PIXELCNN_NUM_THREADS"), out var t) && t > 0
             ? t : Environment.ProcessorCount;
         torch.set_num_threads(threads);
+        CheckConvolutions(Environment.GetEnvironmentVariable("PIXELCNN_ONEDNN"));
         return version;
+    }
+
+    /// <summary>How libtorch's CPU convolutions run in this process (see <see cref="OneDnnFailure"/>).</summary>
+    public static CpuConvolutionBackend CpuConvolutions { get; private set; } = CpuConvolutionBackend.OneDnn;
+
+    /// <summary>What the start-up check found wrong with oneDNN's convolutions on this machine, or null.</summary>
+    public static string? OneDnnFailure { get; private set; }
+
+    internal static void CheckConvolutions(string? setting)
+    {
+        var mode = setting?.Trim().ToLowerInvariant();
+        if (mode == "on") return;
+        if (mode is not (null or "" or "auto" or "off"))
+            throw new TorchEngineException($"PIXELCNN_ONEDNN is '{setting}'; use auto (check, the default), on or off.");
+        if (mode != "off")
+        {
+            OneDnnFailure = ConvolutionCheck.FindWrongConvolution();
+            if (OneDnnFailure is null) return;
+        }
+        if (!ConvolutionCheck.TryDisableOneDnn())
+            throw new TorchEngineException(mode == "off"
+                ? "PIXELCNN_ONEDNN=off: oneDNN can only be switched off from here on Linux x64."
+                : $"libtorch's CPU convolutions (oneDNN) give wrong results on this machine: {OneDnnFailure}. oneDNN can only be " +
+                  "switched off from here on Linux x64; try DNNL_MAX_CPU_ISA=SSE41 in the environment. See docs/engine.md.");
+        CpuConvolutions = CpuConvolutionBackend.Native;
+        if (ConvolutionCheck.FindWrongConvolution() is { } still)
+            throw new TorchEngineException($"libtorch's CPU convolutions give wrong results on this machine even without oneDNN: {still}.");
     }
 
     private const int M_TRIM_THRESHOLD = -1, M_MMAP_MAX = -4;

@@ -53,4 +53,33 @@ public class TorchEngineTests
         StringAssert.Contains(message, "/app/libLibTorchSharp.so cannot load: libtorch_cpu.so: cannot open shared object file");
         StringAssert.Contains(message, "TorchSharp 0.107.0 with libtorch 2.10.0");
     }
+
+    [TestMethod]
+    public void After_start_up_cpu_convolutions_and_their_gradients_agree_with_float64()
+    {
+        TorchEngine.EnsureStarted();
+        Assert.IsNull(ConvolutionCheck.FindWrongConvolution());
+        // Where oneDNN was found wrong it is off, and libtorch's own flag says what the engine reports.
+        if (TorchEngine.OneDnnFailure is not null) Assert.AreEqual(CpuConvolutionBackend.Native, TorchEngine.CpuConvolutions);
+        if (ConvolutionCheck.OneDnnEnabled() is { } enabled)
+            Assert.AreEqual(TorchEngine.CpuConvolutions == CpuConvolutionBackend.OneDnn, enabled);
+    }
+
+    [TestMethod]
+    public void The_convolution_check_flags_nan_and_large_errors_and_passes_float32_rounding()
+    {
+        using var scope = torch.NewDisposeScope();
+        var reference = torch.tensor(new[] { 30.0, -12.5, 4.0 });
+        Assert.IsNull(ConvolutionCheck.Disagreement(torch.tensor(new[] { 30.00002f, -12.50001f, 4.0f }), reference));
+        StringAssert.StartsWith(ConvolutionCheck.Disagreement(torch.tensor(new[] { 30f, float.NaN, 4f }), reference), "NaN");
+        StringAssert.StartsWith(ConvolutionCheck.Disagreement(torch.tensor(new[] { 30f, -12.5f, 9.6f }), reference), "5.6");
+    }
+
+    [TestMethod]
+    public void An_unknown_PIXELCNN_ONEDNN_setting_is_refused_naming_the_variable_and_the_choices()
+    {
+        var e = Assert.ThrowsException<TorchEngineException>(() => TorchEngine.CheckConvolutions("fast"));
+        StringAssert.Contains(e.Message, "PIXELCNN_ONEDNN is 'fast'");
+        StringAssert.Contains(e.Message, "auto");
+    }
 }
