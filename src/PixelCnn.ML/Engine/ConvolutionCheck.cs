@@ -6,8 +6,8 @@
 // kernel's block, with every instruction set from AVX up (docs/engine.md). A model trained there learns
 // from wrong gradients without any error. The check runs a few such convolutions in float32, forward and
 // both backward passes, against float64 (which oneDNN does not run). When they disagree, oneDNN is
-// switched off (at::Context::setUserEnabledMkldnn(false)) and libtorch's own convolutions, slower on
-// large layers but right, take over; the check then runs again and must pass.
+// switched off (at::Context::setUserEnabledMkldnn(false), and NNPACK with it) and libtorch's own
+// convolutions, slower on large layers but right, take over; the check then runs again and must pass.
 using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -38,7 +38,7 @@ internal static partial class ConvolutionCheck
     {
         using var scope = NewDisposeScope();
         using var grad = enable_grad();
-        var gen = new Generator(20260, device("cpu"));
+        using var gen = new Generator(20260, device("cpu"));
         foreach (var (n, c, o, h, w, k) in Cases)
         {
             var x = randn([n, c, h, w], generator: gen);
@@ -94,6 +94,9 @@ internal static partial class ConvolutionCheck
         try
         {
             SetUserEnabledMkldnn(GlobalContext(), false);
+            // NNPACK too: libtorch would then try it for every convolution, and where it cannot start (as on the machine
+            // above) print a warning each time; the convolutions left are libtorch's own, which the second check runs.
+            SetUserEnabledNnpack(GlobalContext(), false);
             return OneDnnEnabled() == false;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
@@ -109,6 +112,9 @@ internal static partial class ConvolutionCheck
 
     [LibraryImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledMkldnnEb")]
     private static partial void SetUserEnabledMkldnn(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
+
+    [LibraryImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
+    private static partial void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
 
     [LibraryImport("libtorch_cpu", EntryPoint = "_ZNK2at7Context17userEnabledMkldnnEv")]
     [return: MarshalAs(UnmanagedType.U1)]
