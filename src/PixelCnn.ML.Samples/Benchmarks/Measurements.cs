@@ -72,6 +72,10 @@ internal static class Measurements
         return double.NaN;
     }
 
+    // The environment variables that change how the engine runs, recorded with every measurement that sets them.
+    private static readonly string[] EngineVariables =
+        ["PIXELCNN_NUM_THREADS", "PIXELCNN_MALLOC", "PIXELCNN_ONEDNN", "DNNL_MAX_CPU_ISA", "ONEDNN_MAX_CPU_ISA", "OMP_NUM_THREADS"];
+
     public static JsonObject Machine()
     {
         string cpu = "unknown";
@@ -87,6 +91,9 @@ internal static class Measurements
         {
             ["cpu"] = cpu, ["cores"] = Environment.ProcessorCount, ["memory_gib"] = Math.Round(memGiB, 1), ["os"] = os,
             ["libtorch"] = TorchEngine.LibTorchVersion, ["dotnet"] = Environment.Version.ToString(),
+            ["cpu_convolutions"] = TorchEngine.CpuConvolutions.ToString(), ["onednn_failure"] = TorchEngine.OneDnnFailure,
+            ["environment"] = new JsonObject(EngineVariables.Select(v => KeyValuePair.Create(v, (JsonNode?)Environment.GetEnvironmentVariable(v)))
+                                                            .Where(kv => kv.Value is not null)),
             ["load_average"] = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "",
         };
     }

@@ -156,6 +156,7 @@ internal static class BenchCommand
         ["threads"] = rounds[0]["threads"]!.DeepClone(),
         ["torch"] = rounds[0]["torch"]!.DeepClone(),
         ["allocator_tuned"] = rounds[0]["allocator_tuned"]?.DeepClone(),
+        ["cpu_convolutions"] = rounds[0]["cpu_convolutions"]?.DeepClone(),
         ["rounds"] = new JsonArray(rounds.Select(r => (JsonNode)new JsonObject
         {
             ["train_images_per_s"] = r["train_images_per_s"]!.DeepClone(),
