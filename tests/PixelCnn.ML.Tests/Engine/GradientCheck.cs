@@ -22,13 +22,14 @@ internal static class GradientCheck
         using var scope = torch.NewDisposeScope();
 
         Tensor probe;
-        using (torch.no_grad())
-        using (var g = new Generator(20240601))
-            probe = torch.randn(f(inputs).shape, dtype: torch.float64, generator: g);
-
         double roundoff;
         using (torch.no_grad())
-            roundoff = 4 * (Math.BitIncrement(1.0) - 1.0) * f(inputs).mul(probe).abs().sum().item<double>() / eps; // 4ε·S/eps
+        using (var g = new Generator(20240601))
+        {
+            var output = f(inputs);
+            probe = torch.randn(output.shape, dtype: torch.float64, generator: g);
+            roundoff = 4 * (Math.BitIncrement(1.0) - 1.0) * output.mul(probe).abs().sum().item<double>() / eps; // 4ε·S/eps
+        }
 
         var leaves = inputs.Select(x => x.detach().requires_grad_()).ToList();
         f(leaves).mul(probe).sum().backward();
