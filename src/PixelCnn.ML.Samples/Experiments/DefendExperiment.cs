@@ -26,6 +26,11 @@ internal static class DefendExperiment
     private static readonly Option<int> TrainImages = new("--train-images") { Description = "Training images of the PixelCNN.", DefaultValueFactory = _ => 12000 };
     private static readonly Option<int> Epochs = new("--epochs") { Description = "Epochs of the PixelCNN.", DefaultValueFactory = _ => 1 };
     private static readonly Option<string> Preset = new("--preset") { Description = "PixelCNN preset (S or M).", DefaultValueFactory = _ => "S" };
+    private static readonly Option<string> Output = new("--output")
+    {
+        Description = "Output distribution of the PixelCNN: softmax (256-way) or logistic (PixelCNN++ discretized logistic mixture, as PixelDefend used).",
+        DefaultValueFactory = _ => "softmax",
+    };
     private static readonly Option<int> ClassifierImages = new("--classifier-images") { Description = "Training images of the classifier.", DefaultValueFactory = _ => 20000 };
     private static readonly Option<int> ClassifierEpochs = new("--classifier-epochs") { Description = "Epochs of the classifier.", DefaultValueFactory = _ => 2 };
     private static readonly Option<int> TestImages = new("--test-images") { Description = "Test images attacked and purified.", DefaultValueFactory = _ => 300 };
@@ -38,7 +43,7 @@ internal static class DefendExperiment
     {
         var cmd = new Command("defend", "PixelDefend on Fashion-MNIST: FGSM/PGD attacks on a small CNN, detection by bits/dim, and purification.")
         {
-            TrainImages, Epochs, Preset, ClassifierImages, ClassifierEpochs, TestImages, AttackEps, DefendEps, PgdSteps, OutDir, TrainCommand.DeviceOption,
+            TrainImages, Epochs, Preset, Output, ClassifierImages, ClassifierEpochs, TestImages, AttackEps, DefendEps, PgdSteps, OutDir, TrainCommand.DeviceOption,
         };
         cmd.SetAction(Run);
         return cmd;
@@ -68,6 +73,7 @@ internal static class DefendExperiment
         outDir.Create();
         var attackEps = Generation.ParseList(p.GetValue(AttackEps)!, "--attack-eps");
         var defendEps = Generation.ParseList(p.GetValue(DefendEps)!, "--defend-eps");
+        var output = ParseOutput(p.GetValue(Output)!);
         int n = p.GetValue(TestImages);
         var ml = Generation.Context(p);
         Cli.ShowLog(ml);
@@ -97,12 +103,12 @@ internal static class DefendExperiment
         foreach (var (name, eps, adv) in attacks) AnsiConsole.MarkupLine($"{name} ε = {eps}: accuracy {Accuracy(classifier, adv, y):P1}");
 
         // ---- 3. The PixelCNN (unconditional: the defence does not know the class).
-        Cli.Section($"PixelCNN scorer: preset {p.GetValue(Preset)!.ToUpperInvariant()}, {p.GetValue(TrainImages)} clean images, {p.GetValue(Epochs)} epoch(s)");
+        Cli.Section($"PixelCNN scorer: preset {p.GetValue(Preset)!.ToUpperInvariant()}, {p.GetValue(TrainImages)} clean images, {p.GetValue(Epochs)} epoch(s), {output}");
         var trainRows = Enumerable.Range(0, Math.Min(p.GetValue(TrainImages), train.Count))
             .Select(i => FashionPixels.From(train.GetPixels(i).Span)).ToList();
         using var scorer = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
         {
-            FeatureColumnName = "Pixels", Model = PixelCnnConfig.Preset(p.GetValue(Preset)!), Training = { Epochs = p.GetValue(Epochs) },
+            FeatureColumnName = "Pixels", Model = PixelCnnConfig.Preset(p.GetValue(Preset)!) with { Output = output }, Training = { Epochs = p.GetValue(Epochs) },
             ValidationFraction = 0.05, Progress = new ConsoleTrainingProgress(), CancellationToken = Cli.Cancellation,
         }).Fit(ml.Data.LoadFromEnumerable(trainRows));
 
@@ -168,7 +174,7 @@ internal static class DefendExperiment
         var summary = new JsonObject
         {
             ["test_images"] = n, ["classifier_images"] = p.GetValue(ClassifierImages), ["classifier_epochs"] = p.GetValue(ClassifierEpochs),
-            ["pixelcnn"] = new JsonObject { ["preset"] = p.GetValue(Preset)!.ToUpperInvariant(), ["train_images"] = trainRows.Count, ["epochs"] = p.GetValue(Epochs) },
+            ["pixelcnn"] = new JsonObject { ["preset"] = p.GetValue(Preset)!.ToUpperInvariant(), ["output"] = output.ToString(), ["train_images"] = trainRows.Count, ["epochs"] = p.GetValue(Epochs) },
             ["pgd_steps"] = p.GetValue(PgdSteps), ["clean_accuracy"] = cleanAccuracy,
             ["attacks"] = new JsonArray(attacks.Select(a => (JsonNode)new JsonObject
                 { ["attack"] = a.Name, ["epsilon"] = a.Epsilon, ["accuracy"] = Accuracy(classifier, a.Images, y) }).ToArray()),
@@ -181,6 +187,13 @@ internal static class DefendExperiment
         AnsiConsole.MarkupLine($"Done in {total.Elapsed:m\\:ss}: defend.json and defend.png in [green]{Markup.Escape(outDir.FullName)}[/]");
         return Cli.Ok;
     }
+
+    private static OutputDistribution ParseOutput(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "softmax" => OutputDistribution.Softmax256,
+        "logistic" => OutputDistribution.LogisticMixture,
+        _ => throw new ArgumentException($"--output must be softmax or logistic, not '{value}'"),
+    };
 
     private static void TrainClassifier(SmallCnn model, IdxDataset train, int count, int epochs, Device device)
     {
