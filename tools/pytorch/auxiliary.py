@@ -3,6 +3,7 @@ p(x̂) p(x | x̂) and the pyramid model p(x_K) prod_k p(x_k | x_{k+1}), written 
 state-dict names of PixelCnn.ML (prior./conditional., base_level./levels.K.), for gated_pixelcnn.py's crosscheck."""
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from gated_pixelcnn import (ConditionLogits, GatedPixelCnn, ImageConditionNet, MaskedConv2d, OutputStack, build_mask, groups,
                             levels, nll_nats, params_per_channel, scale)
@@ -89,6 +90,47 @@ def support_logits(x, h):
     return torch.where(inside, zero, zero + OUTSIDE_SUPPORT).reshape(n, c * 256, hh, ww)
 
 
+class BlockSuperResolutionPixelCnn(nn.Module):
+    """A level given the level below in the Blocks order: sub-pixels by position q in the 2x2 block, then channel c
+    (plane k = q*C + c), each plane from a conv stack over the lower level, one k x k convolution over the earlier planes
+    (a channel mask, every tap), a 1x1 head of its own (grouped), its own row of direct logits and the block's support."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+        p, c, k = cfg["hiddenChannels"], cfg["channels"], cfg["superResolutionKernelSize"]
+        g, hh, ww, oh = 4 * c, cfg["height"] // 2, cfg["width"] // 2, cfg["outputHiddenChannels"]
+        self.c, self.g, self.p = c, g, p
+        mask = torch.zeros(g * p, g, k, k)
+        for o in range(g * p):
+            mask[o, : o // p] = 1  # output group o // p reads the planes before it
+        self.cond_net = ImageConditionNet(c, hh, ww, p, cfg["superResolutionBlocks"], g * p)
+        self.local = MaskedConv2d(g, g * p, k, k, mask, (k // 2,) * 4)
+        self.hidden = nn.Conv2d(g * p, g * oh, 1, groups=g)
+        self.out = nn.Conv2d(g * oh, g * 256, 1, groups=g)
+        self.cond_logits = ConditionLogits(g, g, params_per_channel(cfg), hh, ww)
+
+    def forward(self, x, h):
+        n, c, g = x.shape[0], self.c, self.g
+        positions = [(0, 0), (0, 1), (1, 0), (1, 1)]
+        lower = h.reshape(n, c, x.shape[2], x.shape[3])[:, :, 0::2, 0::2]
+        planes = torch.cat([x[:, ch : ch + 1, di::2, dj::2] for di, dj in positions for ch in range(c)], 1)
+        f = F.relu(self.local(scale(planes)) + self.cond_net(lower))
+        logits = self.out(F.relu(self.hidden(f))) + self.cond_logits(lower.repeat(1, 4, 1, 1))
+        out = torch.empty(n, c * 256, x.shape[2], x.shape[3], dtype=x.dtype)
+        for q, (di, dj) in enumerate(positions):
+            for ch in range(c):
+                k = q * c + ch
+                partial = sum((planes[:, e * c + ch] for e in range(q)), torch.zeros_like(lower[:, ch]))
+                low = (4 * lower[:, ch] - 2 - partial - 255 * (3 - q)).clamp(min=0)
+                high = (4 * lower[:, ch] + 1 - partial).clamp(max=255)
+                v = torch.arange(256, dtype=x.dtype).view(1, 256, 1, 1)
+                inside = (v >= low.unsqueeze(1)) & (v <= high.unsqueeze(1))
+                support = torch.where(inside, torch.zeros(()), torch.full((), OUTSIDE_SUPPORT))
+                out[:, ch * 256 : (ch + 1) * 256, di::2, dj::2] = logits[:, k * 256 : (k + 1) * 256] + support
+        return out
+
+
 class PyramidPixelCnn(nn.Module):
     def __init__(self, cfg):
         super().__init__()
@@ -100,7 +142,8 @@ class PyramidPixelCnn(nn.Module):
             hh, ww = cfg["height"] >> shift, cfg["width"] >> shift
             self.level_cfgs.append(dict(cfg, height=hh, width=ww, conditioning="Image", conditionSize=cfg["channels"] * hh * ww))
         self.base_level = GatedPixelCnn(self.base_cfg)
-        self.levels = nn.ModuleList([SuperResolutionPixelCnn(c) for c in self.level_cfgs])
+        blocks = cfg.get("superResolutionOrder", "Raster") == "Blocks"
+        self.levels = nn.ModuleList([(BlockSuperResolutionPixelCnn if blocks else SuperResolutionPixelCnn)(c) for c in self.level_cfgs])
 
     def part_nats(self, x, h=None):
         n, K = x.shape[0], self.depth

@@ -21,6 +21,31 @@ internal static class Cli
     };
 
     /// <summary>The preset named by <paramref name="preset"/> of the architecture named by --arch.</summary>
+    internal static readonly Option<string?> PyramidOrder = new("--pyramid-order")
+    {
+        Description = "Order of the pyramid's super-resolution levels: blocks (the preset: by position in the 2x2 block, 4 steps per " +
+                      "level and channel) or raster (wavefronts of a masked window, W + 2(H − 1) steps per level).",
+    };
+
+    /// <summary>The order named by --pyramid-order, or <paramref name="fallback"/> when it is not given.</summary>
+    internal static Models.SuperResolutionOrder ParsePyramidOrder(string? name, Models.SuperResolutionOrder fallback) => name?.Trim().ToLowerInvariant() switch
+    {
+        null => fallback,
+        "blocks" => Models.SuperResolutionOrder.Blocks,
+        "raster" => Models.SuperResolutionOrder.Raster,
+        _ => throw new ArgumentException($"--pyramid-order '{name}': use blocks or raster"),
+    };
+
+    /// <summary><paramref name="config"/> with the order --pyramid-order names (a pyramid only; any other architecture refuses it).</summary>
+    internal static Models.PixelCnnConfig ModelWithOrder(ParseResult p, Models.PixelCnnConfig config)
+    {
+        var name = p.GetValue(PyramidOrder);
+        if (name is null) return config;
+        if (config.Architecture != Models.PixelCnnArchitecture.Pyramid)
+            throw new ArgumentException($"--pyramid-order: only the pyramid architecture (--arch pyramid) has one, not {config.Architecture}");
+        return config with { SuperResolutionOrder = ParsePyramidOrder(name, config.SuperResolutionOrder) };
+    }
+
     internal static Models.PixelCnnConfig ModelPreset(ParseResult p, Option<string> preset) =>
         Models.PixelCnnConfig.Preset(p.GetValue(preset)!, Models.PixelCnnConfig.ParseArchitecture(p.GetValue(Architecture)!));
 

@@ -27,10 +27,11 @@ public static class Layers
         return m;
     }
 
-    public static Conv2d Conv2d(long inChannels, long outChannels, long kernel, long stride, long padding, Generator? g)
+    /// <param name="groups">Grouped convolution: each of the groups of outputs reads its own inChannels / groups inputs.</param>
+    public static Conv2d Conv2d(long inChannels, long outChannels, long kernel, long stride, long padding, Generator? g, long groups = 1)
     {
-        var m = nn.Conv2d(inChannels, outChannels, kernel, stride: stride, padding: padding);
-        long fanIn = inChannels * kernel * kernel;
+        var m = nn.Conv2d(inChannels, outChannels, kernel, stride: stride, padding: padding, groups: groups);
+        long fanIn = inChannels / groups * kernel * kernel;
         DefaultUniform(m.weight!, fanIn, g);
         DefaultUniform(m.bias!, fanIn, g);
         return m;

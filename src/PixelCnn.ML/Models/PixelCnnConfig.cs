@@ -46,6 +46,24 @@ public enum ConditioningKind
     Image,
 }
 
+/// <summary>The order in which a super-resolution level of the <see cref="PixelCnnArchitecture.Pyramid"/> draws its sub-pixels.</summary>
+public enum SuperResolutionOrder
+{
+    /// <summary>
+    /// Raster order, R→G→B, each sub-pixel reading a small masked window of its own level (k/2 rows above, k/2 pixels to
+    /// the left): sampled along wavefronts 2i + j = t, W + 2(H − 1) steps per level. Model files written before
+    /// <see cref="Blocks"/> existed read as this order.
+    /// </summary>
+    Raster,
+    /// <summary>
+    /// By position in the 2x2 block, then channel: first the top-left sub-pixel of every block at once, then the top-right,
+    /// the bottom-left and the bottom-right, each reading the lower level and every sub-pixel of the earlier positions in
+    /// a k x k window of blocks (2k x 2k pixels, on all sides). Sampled in 4·C steps per level (Reed et al. 2017's
+    /// parallel multiscale order on one doubling).
+    /// </summary>
+    Blocks,
+}
+
 public enum OutputDistribution
 {
     /// <summary>Softmax over the <see cref="PixelCnnConfig.Levels"/> values of a sub-pixel (256: the papers' 256-way softmax).</summary>
@@ -116,6 +134,12 @@ public sealed record PixelCnnConfig
     /// autoregressive context, k/2 rows above (from k/2 columns left to one column right) and k/2 pixels to the left.
     /// </summary>
     public int SuperResolutionKernelSize { get; init; } = 5;
+    /// <summary>
+    /// The order of each super-resolution level's sub-pixels (<see cref="Models.SuperResolutionOrder"/>): the presets use
+    /// <see cref="SuperResolutionOrder.Blocks"/>; a configuration or model file that does not name one is
+    /// <see cref="SuperResolutionOrder.Raster"/>, the order of the files written before it existed.
+    /// </summary>
+    public SuperResolutionOrder SuperResolutionOrder { get; init; } = SuperResolutionOrder.Raster;
 
     /// <summary>True for the architectures made of several networks over auxiliary views (Grayscale, Pyramid).</summary>
     [JsonIgnore] public bool IsAuxiliary => Architecture is PixelCnnArchitecture.Grayscale or PixelCnnArchitecture.Pyramid;
@@ -165,7 +189,8 @@ public sealed record PixelCnnConfig
         return architecture switch
         {
             PixelCnnArchitecture.GatedPixelCnn => gated,
-            PixelCnnArchitecture.Grayscale or PixelCnnArchitecture.Pyramid => gated with { Architecture = architecture },
+            PixelCnnArchitecture.Grayscale => gated with { Architecture = architecture },
+            PixelCnnArchitecture.Pyramid => gated with { Architecture = architecture, SuperResolutionOrder = SuperResolutionOrder.Blocks },
             PixelCnnArchitecture.PixelCnn => gated with { Architecture = architecture },
             PixelCnnArchitecture.RowLstm or PixelCnnArchitecture.DiagonalBiLstm => gated with
             {
@@ -239,8 +264,11 @@ public sealed record PixelCnnConfig
                 $"a pyramid's super-resolution step is conditioned on the level below upsampled, {Channels} planes of {Height}x{Width}");
             Require(Levels == 256 && Output == OutputDistribution.Softmax256, nameof(Output), $"{Architecture} models 8-bit images with the softmax output");
         }
+        Require(Enum.IsDefined(SuperResolutionOrder), nameof(SuperResolutionOrder), $"unknown order {(int)SuperResolutionOrder}");
         if (Architecture == PixelCnnArchitecture.Pyramid)
         {
+            Require(SuperResolutionOrder == SuperResolutionOrder.Raster || Conditioning is not ConditioningKind.Image || (Height % 2 == 0 && Width % 2 == 0),
+                nameof(SuperResolutionOrder), $"the Blocks order draws 2x2 blocks: a super-resolution step needs an even height and width, got {Height}x{Width}");
             int scale = 1 << Math.Clamp(PyramidLevels, 0, 8);
             Require(PyramidLevels is >= 1 and <= 8 && Height % scale == 0 && Width % scale == 0 && Height / scale >= 2 && Width / scale >= 2,
                 nameof(PyramidLevels), $"{PyramidLevels} halvings need a height and width divisible by 2^levels with at least 2x2 left, got {Height}x{Width}");

@@ -53,9 +53,9 @@ public abstract class PixelCnnNetwork : nn.Module<Tensor, Tensor?, Tensor>
         PixelCnnArchitecture.PixelCnn => new PixelCnnBaseline(config, generator),
         PixelCnnArchitecture.RowLstm or PixelCnnArchitecture.DiagonalBiLstm => new PixelRnn(config, generator),
         PixelCnnArchitecture.Grayscale => new GrayscalePixelCnn(config, generator),
-        PixelCnnArchitecture.Pyramid => config.Conditioning == ConditioningKind.Image
-            ? new SuperResolutionPixelCnn(config, generator)
-            : new PyramidPixelCnn(config, generator),
+        PixelCnnArchitecture.Pyramid => config.Conditioning != ConditioningKind.Image ? new PyramidPixelCnn(config, generator)
+            : config.SuperResolutionOrder == SuperResolutionOrder.Blocks ? new BlockSuperResolutionPixelCnn(config, generator)
+            : new SuperResolutionPixelCnn(config, generator),
         _ => throw new ArgumentOutOfRangeException(nameof(config), config.Architecture, "unknown architecture"),
     };
 

@@ -8,6 +8,7 @@
 // The naive path runs the whole network once per sub-pixel in raster order. Each stage's
 // uniforms are drawn up front, in stage order, from the one generator of the seed, and every
 // sub-pixel uses its own uniform whatever the order of the walk, so both paths draw the same image.
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using PixelCnn.ML.Models;
 using TorchSharp;
@@ -81,7 +82,7 @@ internal static class AuxiliarySampling
     /// One doubling: images of <paramref name="network"/>'s size given <paramref name="lower"/> (NCHW bytes at half the size).
     /// Sub-pixel (c, i, j) of image n uses uniform [n·stride + (c·H + i)·W + j].
     /// </summary>
-    internal static byte[] SuperResolve(SuperResolutionPixelCnn network, Device device, int count, byte[] lower, double[] uniforms, int stride,
+    internal static byte[] SuperResolve(PixelCnnNetwork network, Device device, int count, byte[] lower, double[] uniforms, int stride,
                                         SamplingOptions options, CancellationToken cancellationToken)
     {
         var cfg = network.Config;
@@ -98,9 +99,13 @@ internal static class AuxiliarySampling
                 ? tensor(uniforms, [1, dims], dtype: ScalarType.Float64).to(device).expand(count, dims)
                 : tensor(uniforms, [count, stride], dtype: ScalarType.Float64).to(device)).view(count, channels, height, width);
             var draws = new Draws(u.view(count, channels, (long)height * width), options.Temperature, options.DrawOnDevice ?? device.type != DeviceType.CPU);
-            var images = options.Kind == SamplerKind.Naive
-                ? Naive(network, device, count, condition, draws, cancellationToken)
-                : Wavefront(network, device, count, below, condition, draws, cancellationToken);
+            var images = (options.Kind, network) switch
+            {
+                (SamplerKind.Naive, _) => Naive(network, device, count, condition, draws, cancellationToken),
+                (_, SuperResolutionPixelCnn raster) => Wavefront(raster, device, count, below, condition, draws, cancellationToken),
+                (_, BlockSuperResolutionPixelCnn blocks) => Blocks(blocks, count, condition, draws, cancellationToken),
+                _ => throw new NotSupportedException($"no super-resolution sampler for {network.GetType().Name}"),
+            };
             draws.Check();
             using var bytes = images.to(ScalarType.Byte, CPU).contiguous();
             return bytes.data<byte>().ToArray();
@@ -111,25 +116,90 @@ internal static class AuxiliarySampling
         }
     }
 
-    /// <summary>One full forward pass per sub-pixel, raster order, R→G→B.</summary>
-    private static Tensor Naive(SuperResolutionPixelCnn network, Device device, int count, Tensor condition, Draws draws, CancellationToken cancellationToken)
+    /// <summary>One full forward pass per sub-pixel, in the network's order (<see cref="Order"/>).</summary>
+    private static Tensor Naive(PixelCnnNetwork network, Device device, int count, Tensor condition, Draws draws, CancellationToken cancellationToken)
     {
         var cfg = network.Config;
         int levels = cfg.Levels;
         var x = zeros([count, cfg.Channels, cfg.Height, cfg.Width], device: device);
+        foreach (var (c, i, j) in Order(cfg))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var step = NewDisposeScope();
+            var parameters = network.forward(x, condition).narrow(1, (long)c * levels, levels).select(3, j).select(2, i); // [N, L]
+            var values = draws.Draw(network.Head.LogProbs(parameters), c, [(long)i * cfg.Width + j]);
+            x.select(1, c).select(1, i).select(1, j).copy_(values.view(count));
+        }
+        return x;
+    }
+
+    /// <summary>
+    /// The sub-pixels (c, i, j) of a super-resolution level in the order they are drawn: raster, R→G→B; or, in the Blocks
+    /// order, by position in the 2x2 block, then channel, then block in raster order.
+    /// </summary>
+    internal static IEnumerable<(int C, int I, int J)> Order(PixelCnnConfig cfg)
+    {
+        if (cfg.SuperResolutionOrder == SuperResolutionOrder.Blocks)
+        {
+            for (int q = 0; q < 4; q++)
+                for (int c = 0; c < cfg.Channels; c++)
+                    for (int a = 0; a < cfg.Height / 2; a++)
+                        for (int b = 0; b < cfg.Width / 2; b++)
+                            yield return (c, 2 * a + q / 2, 2 * b + q % 2);
+            yield break;
+        }
         for (int i = 0; i < cfg.Height; i++)
             for (int j = 0; j < cfg.Width; j++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
                 for (int c = 0; c < cfg.Channels; c++)
-                {
-                    using var step = NewDisposeScope();
-                    var parameters = network.forward(x, condition).narrow(1, (long)c * levels, levels).select(3, j).select(2, i); // [N, L]
-                    var values = draws.Draw(network.Head.LogProbs(parameters), c, [(long)i * cfg.Width + j]);
-                    x.select(1, c).select(1, i).select(1, j).copy_(values.view(count));
-                }
-            }
-        return x;
+                    yield return (c, i, j);
+    }
+
+    /// <summary>
+    /// The Blocks walk: the lower level's features and direct logits once, then per plane k = q·C + c (position q in the
+    /// block, channel c) one k x k convolution of the planes drawn so far into plane k's features, plane k's 1x1 head, its
+    /// support, and the draw of every block's sub-pixel at once: 4·C steps.
+    /// </summary>
+    private static Tensor Blocks(BlockSuperResolutionPixelCnn network, int count, Tensor condition, Draws draws, CancellationToken cancellationToken)
+    {
+        var cfg = network.Config;
+        int channels = cfg.Channels, width = cfg.Width, levels = cfg.Levels, planes = network.Planes, p = network.Features;
+        int h = cfg.Height / 2, w = cfg.Width / 2, pad = cfg.SuperResolutionKernelSize / 2;
+        long rows = (long)count * h * w, hidden = network.Hidden.weight!.shape[0] / planes;
+        var device = condition.device;
+        var lower = network.LowerOf(condition);
+        var trunk = network.CondNet.forward(lower);                            // [N, G·p, h, w]
+        var direct = network.CondLogits.Values(network.PlaneCondition(lower)); // [N, G, h, w]
+        var localWeight = network.Local.EffectiveWeight();
+        var drawn = zeros([count, planes, h, w], device: device);
+        var scaled = zeros([count, planes, h, w], device: device); // the drawn planes in the network's scale (the rest is masked off)
+        var table = PixelCnnNetwork.Scale(arange(0, levels, dtype: ScalarType.Float32, device: device), levels);
+        var values = arange(0, levels, dtype: ScalarType.Float32, device: device);
+        for (int k = 0; k < planes; k++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var step = NewDisposeScope();
+            int q = k / channels, c = k % channels;
+            var features = nn.functional.conv2d(scaled, localWeight.narrow(0, (long)k * p, p), network.Local.bias.narrow(0, (long)k * p, p), padding: [pad, pad])
+                .add_(trunk.narrow(1, (long)k * p, p)).relu_();
+            var units = nn.functional.conv2d(features, network.Hidden.weight!.narrow(0, k * hidden, hidden), network.Hidden.bias!.narrow(0, k * hidden, hidden)).relu_();
+            var logits = nn.functional.conv2d(units, network.Output.weight!.narrow(0, (long)k * levels, levels), network.Output.bias!.narrow(0, (long)k * levels, levels))
+                .permute(0, 2, 3, 1).reshape(rows, levels);                    // [N·h·w, L]
+            logits.add_(network.CondLogits.Rows(k, direct.select(1, k)).view(rows, levels));
+            // The support: the block's mean and the sum of its sub-pixels at the earlier positions of this channel. Values
+            // outside it are set to OutsideSupport where the forward pass adds it: either way their weight is exactly 0.
+            var partial = zeros([count, h, w], device: device);
+            for (int earlier = 0; earlier < q; earlier++) partial.add_(drawn.select(1, earlier * channels + c));
+            var (low, high) = SuperResolutionPixelCnn.SupportBounds(lower.select(1, c), partial, full([], 3 - q, device: device));
+            logits.masked_fill_(values.lt(low.view(rows, 1)).logical_or_(values.gt(high.view(rows, 1))), SuperResolutionPixelCnn.OutsideSupport);
+            var pixels = new long[h * w];
+            for (int a = 0; a < h; a++)
+                for (int b = 0; b < w; b++)
+                    pixels[a * w + b] = (long)(2 * a + q / 2) * width + 2 * b + q % 2;
+            var plane = draws.Draw(logits, c, pixels).view(count, h, w);
+            drawn.select(1, k).copy_(plane);
+            scaled.select(1, k).copy_(table.index_select(0, plane.to(ScalarType.Int64).flatten()).view(count, h, w));
+        }
+        return BlockSuperResolutionPixelCnn.DepthToSpace(drawn, channels, 1);
     }
 
     /// <summary>
@@ -247,47 +317,74 @@ internal static class AuxiliarySampling
         private readonly long _channels = u.shape[1], _plane = u.shape[2];
         private bool _invalidOnHost;
 
-        /// <summary>Values [N, n] (float32 whole numbers) of channel <paramref name="c"/> at the <paramref name="pixels"/> (i·W + j) for log-probabilities [N·n, L].</summary>
-        public Tensor Draw(Tensor logProbs, int c, long[] pixels)
+        /// <summary>
+        /// Values [N, n] (float32 whole numbers) of channel <paramref name="c"/> at the <paramref name="pixels"/> (i·W + j) for
+        /// logits [N·n, L] (log-probabilities or any logits of them: only softmax(logits / T) is used).
+        /// </summary>
+        public Tensor Draw(Tensor logits, int c, long[] pixels)
         {
             int n = pixels.Length;
-            long count = logProbs.shape[0] / n, levels = logProbs.shape[1];
+            long count = logits.shape[0] / n, levels = logits.shape[1];
             if (_host is null)
             {
                 using var at = tensor(pixels, device: u.device);
                 using var uu = u.select(1, c).index_select(1, at);
-                return DeviceDraw.Draw(logProbs, uu.reshape(count * n), temperature, _invalid!).view(count, n);
+                return DeviceDraw.Draw(logits.log_softmax(1), uu.reshape(count * n), temperature, _invalid!).view(count, n);
             }
             var drawn = new float[count * n];
             if (temperature == 0)
             {
-                using var argmax = logProbs.argmax(1).to(ScalarType.Float32);
+                using var argmax = logits.argmax(1).to(ScalarType.Float32);
                 argmax.data<float>().CopyTo(drawn);
             }
             else
             {
-                using var probs = (logProbs / temperature).softmax(1).contiguous();
-                ReadOnlySpan<float> p = MemoryMarshal.Cast<byte, float>(probs.bytes); // a direct view: TensorAccessor copies element by element
-                for (long m = 0; m < count * n; m++)
+                using var probs = (temperature == 1 ? logits.softmax(1) : (logits / temperature).softmax(1)).contiguous();
+                nint start = ProbabilitiesOf(probs);
+                var host = _host;
+                long rows = count * n;
+                // Rows are independent: a large level's rows are drawn on all cores, each in the same arithmetic as alone.
+                int chunks = rows >= 4096 ? Environment.ProcessorCount : 1;
+                Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, chunk =>
                 {
-                    long row = m * levels, b = m / n;
-                    double total = 0;
-                    for (long v = 0; v < levels; v++) total += p[(int)(row + v)];
-                    if (!(total > 0) || double.IsInfinity(total)) { _invalidOnHost = true; continue; }
-                    double target = _host[(b * _channels + c) * _plane + pixels[m % n]] * total, acc = 0;
-                    long value = -1;
-                    for (long v = 0; v < levels; v++)
+                    for (long m = rows * chunk / chunks; m < rows * (chunk + 1) / chunks; m++)
                     {
-                        double w = p[(int)(row + v)];
-                        if (!(w > 0)) continue;
-                        acc += w;
-                        value = v;
-                        if (acc > target) break; // else u·total rounded up to the full sum: the last value with any weight
+                        long b = m / n;
+                        double target = host[(b * _channels + c) * _plane + pixels[m % n]];
+                        float value = DrawRow(start, m * levels, levels, target);
+                        if (value < 0) _invalidOnHost = true;
+                        else drawn[m] = value;
                     }
-                    drawn[m] = value;
-                }
+                });
             }
             return tensor(drawn, [count, n], device: u.device);
+        }
+
+        /// <summary>The address of a contiguous float32 CPU tensor's first element (valid while the tensor lives).</summary>
+        private static unsafe nint ProbabilitiesOf(Tensor probs) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(probs.bytes));
+
+        /// <summary>
+        /// The inverse-CDF draw of one row of probabilities at <paramref name="offset"/> for uniform <paramref name="u"/>: the
+        /// first value whose float64 running sum exceeds u·total (u·total rounded up to the sum: the last value with any
+        /// weight); −1 when the row has no finite positive total.
+        /// </summary>
+        private static unsafe float DrawRow(nint start, long offset, long levels, double u)
+        {
+            float* p = (float*)start + offset;
+            double total = 0;
+            for (long v = 0; v < levels; v++) total += p[v];
+            if (!(total > 0) || double.IsInfinity(total)) return -1;
+            double target = u * total, acc = 0;
+            long value = -1;
+            for (long v = 0; v < levels; v++)
+            {
+                double weight = p[v];
+                if (!(weight > 0)) continue;
+                acc += weight;
+                value = v;
+                if (acc > target) break;
+            }
+            return value;
         }
 
         /// <summary>Throws when some sub-pixel had no finite probability.</summary>

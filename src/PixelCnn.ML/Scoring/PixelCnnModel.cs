@@ -32,14 +32,16 @@ public sealed class PixelCnnModel : IDisposable
     public const string FormatName = "pixelcnn-model";
     /// <summary>
     /// 2: <see cref="PixelCnnConfig.EqualizedEncoderOutput"/> (a format-1 file's autoencoder reads with false). 3: the
-    /// auxiliary-variable architectures, image conditions and sub-pixel levels other than 256. A file records the lowest
-    /// version that can read it, so models that use nothing of version 3 stay readable by the libraries that read 2.
+    /// auxiliary-variable architectures, image conditions and sub-pixel levels other than 256. 4: the pyramid's
+    /// <see cref="SuperResolutionOrder.Blocks"/> order (a file without an order reads as <see cref="SuperResolutionOrder.Raster"/>).
+    /// A file records the lowest version that can read it, so models that use nothing newer stay readable by older libraries.
     /// </summary>
-    public const int FormatVersion = 3;
+    public const int FormatVersion = 4;
 
     /// <summary>The lowest format version that can read a model of <paramref name="config"/>.</summary>
     public static int RequiredVersion(PixelCnnConfig config) =>
-        config.IsAuxiliary || config.Conditioning == ConditioningKind.Image || config.Levels != 256 ? 3 : 2;
+        config.Architecture == PixelCnnArchitecture.Pyramid && config.SuperResolutionOrder == SuperResolutionOrder.Blocks ? 4
+        : config.IsAuxiliary || config.Conditioning == ConditioningKind.Image || config.Levels != 256 ? 3 : 2;
 
     public PixelCnnModel(PixelCnnNetwork network, Device device)
     {

@@ -61,10 +61,14 @@ public sealed class CliCommandTests
     [TestMethod]
     [DataRow("grayscale")]
     [DataRow("pyramid")]
-    public void A_staged_architecture_trains_samples_and_scores_from_the_command_line_and_refuses_completion(string arch)
+    [DataRow("pyramid", "raster")]
+    public void A_staged_architecture_trains_samples_and_scores_from_the_command_line_and_refuses_completion(string arch, string? order = null)
     {
+        if (order is not null) arch = $"{arch}-{order}";
         var scorer = Path.Combine(_dir, $"{arch}.zip");
-        var train = Run("train", "--arch", arch, "--take", "32", "--max-steps", "1", "--out", scorer);
+        var train = order is null
+            ? Run("train", "--arch", arch, "--take", "32", "--max-steps", "1", "--out", scorer)
+            : Run("train", "--arch", "pyramid", "--pyramid-order", order, "--take", "32", "--max-steps", "1", "--out", scorer);
         Assert.AreEqual(ToolCli.Ok, train.Code, train.Err + train.Out);
         var png = Path.Combine(_dir, $"{arch}-samples.png");
         var sample = Run("sample", "--model", scorer, "--count", "2", "--upscale", "1", "--out", png);
@@ -77,6 +81,18 @@ public sealed class CliCommandTests
         var complete = Run("complete", "--model", scorer, "--take", "1", "--out", Path.Combine(_dir, $"{arch}-completions.png"));
         Assert.AreNotEqual(ToolCli.Ok, complete.Code);
         StringAssert.Contains(complete.Err, "stages");
+    }
+
+    [TestMethod]
+    public void A_pyramid_order_is_refused_for_another_architecture_and_an_unknown_one_names_the_choices()
+    {
+        var r = Run("train", "--arch", "gated", "--pyramid-order", "raster", "--take", "8", "--max-steps", "1", "--out", Path.Combine(_dir, "never.zip"));
+        Assert.AreNotEqual(ToolCli.Ok, r.Code);
+        StringAssert.Contains(r.Err, "--pyramid-order");
+        r = Run("train", "--arch", "pyramid", "--pyramid-order", "spiral", "--take", "8", "--max-steps", "1", "--out", Path.Combine(_dir, "never.zip"));
+        Assert.AreNotEqual(ToolCli.Ok, r.Code);
+        StringAssert.Contains(r.Err, "blocks or raster");
+        Assert.IsFalse(File.Exists(Path.Combine(_dir, "never.zip")));
     }
 
     [TestMethod]

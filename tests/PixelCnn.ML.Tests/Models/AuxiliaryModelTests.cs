@@ -13,8 +13,10 @@ namespace PixelCnn.ML.Tests.Models;
 [TestClass]
 public class AuxiliaryModelTests
 {
-    internal static PixelCnnConfig Small(PixelCnnArchitecture arch, int colours, int size = 8, ConditioningKind cond = ConditioningKind.None) => new()
+    internal static PixelCnnConfig Small(PixelCnnArchitecture arch, int colours, int size = 8, ConditioningKind cond = ConditioningKind.None,
+                                         SuperResolutionOrder order = SuperResolutionOrder.Raster) => new()
     {
+        SuperResolutionOrder = order,
         Architecture = arch, Channels = colours, Height = size, Width = size, Layers = 2, HiddenChannels = 12, KernelSize = 3,
         OutputHiddenChannels = 24, SkipConnections = true, SpatialConditionChannels = 3, Conditioning = cond,
         ConditionSize = cond == ConditioningKind.None ? 0 : 4, AuxiliaryBits = 4, PyramidLevels = 2, SuperResolutionBlocks = 1,
@@ -113,7 +115,7 @@ public class AuxiliaryModelTests
             Assert.IsTrue(ConditionGradient(level, fine, condition, 0, 0, last, last) != 0f || ConditionGradient(level, fine, condition, 0, 0, 1, 1) != 0f,
                 $"level {k} reads the lower level beyond its own position");
             // The wavefront's premise: nothing outside rows i−r..i and columns j−r..j+1 of its own level.
-            int r = level.Reach, size = (int)fine.shape[2];
+            int r = ((SuperResolutionPixelCnn)level).Reach, size = (int)fine.shape[2];
             using var scope = NewDisposeScope();
             using var grad = enable_grad();
             var input = fine.detach().clone().requires_grad_();
@@ -125,6 +127,53 @@ public class AuxiliaryModelTests
                     for (int j = 0; j < size; j++)
                         if (i < oi - r || j < oj - r || j > oj + 1)
                             Assert.AreEqual(0f, gx[(c * size + i) * size + j], $"level {k} sees ({i},{j}) outside its window");
+        }
+    }
+
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(3)]
+    public void Every_block_order_level_sees_the_whole_lower_level_and_only_the_sub_pixels_drawn_before_its_own(int colours)
+    {
+        using var g = new Generator(6);
+        using var net = (PyramidPixelCnn)PixelCnnNetwork.Create(Small(PixelCnnArchitecture.Pyramid, colours, 8, order: SuperResolutionOrder.Blocks) with
+        {
+            SuperResolutionKernelSize = 5,
+        }, g);
+        var views = AuxiliaryViews.Pyramid(Images(2, colours, 8), 2);
+        for (int k = 0; k < 2; k++)
+        {
+            var level = net.Levels[k];
+            Assert.IsInstanceOfType<BlockSuperResolutionPixelCnn>(level);
+            var fine = views[1 - k];
+            using var condition = PyramidPixelCnn.ConditionOf(views[2 - k]);
+            int size = (int)fine.shape[2];
+            var order = AuxiliarySampling.Order(level.Config).ToList();
+            Assert.AreEqual(colours * size * size, order.Count);
+            Assert.AreEqual(order.Count, order.Distinct().Count(), "the order visits every sub-pixel once");
+            var rank = new Dictionary<(int, int, int), int>();
+            for (int t = 0; t < order.Count; t++) rank[order[t]] = t;
+            int readsEarlier = 0;
+            foreach (var (c, i, j) in order)
+            {
+                using var scope = NewDisposeScope();
+                using var grad = enable_grad();
+                var input = fine.detach().clone().requires_grad_();
+                level.forward(input, condition).narrow(0, 0, 1).narrow(1, c * 256, 256).narrow(2, i, 1).narrow(3, j, 1).sum().backward();
+                var gx = input.grad!.data<float>().ToArray();
+                for (int c2 = 0; c2 < colours; c2++)
+                    for (int i2 = 0; i2 < size; i2++)
+                        for (int j2 = 0; j2 < size; j2++)
+                        {
+                            float v = gx[(c2 * size + i2) * size + j2];
+                            if (rank[(c2, i2, j2)] >= rank[(c, i, j)])
+                                Assert.AreEqual(0f, v, $"level {k}: sub-pixel ({c},{i},{j}) sees ({c2},{i2},{j2}), not drawn before it");
+                            else if (v != 0f) readsEarlier++;
+                        }
+            }
+            Assert.IsTrue(readsEarlier > 0, $"level {k} reads the sub-pixels drawn before");
+            // The lower level is read as its upsampled condition's even positions: the last block's is (size − 2, size − 2).
+            Assert.IsTrue(ConditionGradient(level, fine, condition, 0, 0, size - 2, size - 2) != 0f, $"level {k} reads the lower level beyond its own block");
         }
     }
 
@@ -144,10 +193,13 @@ public class AuxiliaryModelTests
     [DataRow(PixelCnnArchitecture.Grayscale, 3)]
     [DataRow(PixelCnnArchitecture.Pyramid, 1)]
     [DataRow(PixelCnnArchitecture.Pyramid, 3)]
-    public void The_joint_nll_is_the_sum_of_the_parts_each_part_computed_on_its_own(PixelCnnArchitecture arch, int colours)
+    [DataRow(PixelCnnArchitecture.Pyramid, 1, SuperResolutionOrder.Blocks)]
+    [DataRow(PixelCnnArchitecture.Pyramid, 3, SuperResolutionOrder.Blocks)]
+    public void The_joint_nll_is_the_sum_of_the_parts_each_part_computed_on_its_own(PixelCnnArchitecture arch, int colours,
+                                                                                     SuperResolutionOrder order = SuperResolutionOrder.Raster)
     {
         using var g = new Generator(8);
-        using var net = (AuxiliaryPixelCnn)PixelCnnNetwork.Create(Small(arch, colours, 8), g);
+        using var net = (AuxiliaryPixelCnn)PixelCnnNetwork.Create(Small(arch, colours, 8, order: order), g);
         using var x = Images(3, colours, 8);
         using var _ = no_grad();
         using var map = net.NllNats(x);
@@ -215,10 +267,13 @@ public class AuxiliaryModelTests
     [TestMethod]
     [DataRow(1)]
     [DataRow(3)]
-    public void A_pyramid_level_puts_its_mass_only_on_values_that_round_to_the_level_below_and_its_samples_do(int colours)
+    [DataRow(1, SuperResolutionOrder.Blocks)]
+    [DataRow(3, SuperResolutionOrder.Blocks)]
+    public void A_pyramid_level_puts_its_mass_only_on_values_that_round_to_the_level_below_and_its_samples_do(int colours,
+                                                                                                               SuperResolutionOrder order = SuperResolutionOrder.Raster)
     {
         using var g = new Generator(5);
-        using var net = (PyramidPixelCnn)PixelCnnNetwork.Create(Small(PixelCnnArchitecture.Pyramid, colours, 8), g);
+        using var net = (PyramidPixelCnn)PixelCnnNetwork.Create(Small(PixelCnnArchitecture.Pyramid, colours, 8, order: order), g);
         var level = net.Levels[^1]; // 8x8 given 4x4
         using (no_grad())
         {
@@ -261,9 +316,12 @@ public class AuxiliaryModelTests
     [DataRow(PixelCnnArchitecture.Grayscale, 3)]
     [DataRow(PixelCnnArchitecture.Pyramid, 1)]
     [DataRow(PixelCnnArchitecture.Pyramid, 3)]
-    public void Staged_sampling_is_deterministic_given_the_seed_and_the_fast_path_equals_the_naive_one(PixelCnnArchitecture arch, int colours)
+    [DataRow(PixelCnnArchitecture.Pyramid, 1, SuperResolutionOrder.Blocks)]
+    [DataRow(PixelCnnArchitecture.Pyramid, 3, SuperResolutionOrder.Blocks)]
+    public void Staged_sampling_is_deterministic_given_the_seed_and_the_fast_path_equals_the_naive_one(PixelCnnArchitecture arch, int colours,
+                                                                                                       SuperResolutionOrder order = SuperResolutionOrder.Raster)
     {
-        using var model = PixelCnnModel.Create(Small(arch, colours, 8) with { SuperResolutionKernelSize = 5 }, seed: 4);
+        using var model = PixelCnnModel.Create(Small(arch, colours, 8, order: order) with { SuperResolutionKernelSize = 5 }, seed: 4);
         byte[] Draw(SamplerKind kind, ulong seed) => model.SampleBytes(3, options: new SamplingOptions { Seed = seed, Kind = kind });
         var cached = Draw(SamplerKind.Cached, 21);
         CollectionAssert.AreEqual(cached, Draw(SamplerKind.Cached, 21), "same seed, same images");
@@ -308,21 +366,24 @@ public class AuxiliaryModelTests
     [TestMethod]
     [DataRow(PixelCnnArchitecture.Grayscale)]
     [DataRow(PixelCnnArchitecture.Pyramid)]
-    public void A_staged_model_saves_as_format_3_and_loads_with_the_same_likelihoods_while_flat_models_stay_format_2(PixelCnnArchitecture arch)
+    [DataRow(PixelCnnArchitecture.Pyramid, SuperResolutionOrder.Blocks, 4)]
+    public void A_staged_model_saves_as_format_3_and_loads_with_the_same_likelihoods_while_flat_models_stay_format_2(PixelCnnArchitecture arch,
+        SuperResolutionOrder order = SuperResolutionOrder.Raster, int version = 3)
     {
-        using var model = PixelCnnModel.Create(Small(arch, 3, 8), seed: 6);
+        using var model = PixelCnnModel.Create(Small(arch, 3, 8, order: order), seed: 6);
         using var stream = new MemoryStream();
         model.Save(stream);
         stream.Position = 0;
         using var loaded = PixelCnnModel.Load(stream);
         Assert.AreEqual(arch, loaded.Config.Architecture);
+        Assert.AreEqual(order, loaded.Config.SuperResolutionOrder);
         using var x = Images(2, 3, 8);
         using var _ = no_grad();
         CollectionAssert.AreEqual(model.Network.NllNats(x).data<float>().ToArray(), loaded.Network.NllNats(x).data<float>().ToArray());
         stream.Position = 0;
         using (var zip = new System.IO.Compression.ZipArchive(stream, System.IO.Compression.ZipArchiveMode.Read, leaveOpen: true))
         using (var config = zip.GetEntry(PixelCnnModel.ConfigEntry)!.Open())
-            Assert.AreEqual(3, System.Text.Json.JsonDocument.Parse(config).RootElement.GetProperty("version").GetInt32());
+            Assert.AreEqual(version, System.Text.Json.JsonDocument.Parse(config).RootElement.GetProperty("version").GetInt32());
         Assert.AreEqual(2, PixelCnnModel.RequiredVersion(PixelCnnConfig.PresetS));
         Assert.AreEqual(3, PixelCnnModel.RequiredVersion(PixelCnnConfig.PresetS with { Conditioning = ConditioningKind.Image, ConditionSize = 784 }));
     }
@@ -363,9 +424,10 @@ public class AuxiliaryTrainingTests
     [TestMethod]
     [DataRow(PixelCnnArchitecture.Grayscale)]
     [DataRow(PixelCnnArchitecture.Pyramid)]
-    public void A_staged_model_trains_and_its_bits_fall(PixelCnnArchitecture arch)
+    [DataRow(PixelCnnArchitecture.Pyramid, SuperResolutionOrder.Blocks)]
+    public void A_staged_model_trains_and_its_bits_fall(PixelCnnArchitecture arch, SuperResolutionOrder order = SuperResolutionOrder.Raster)
     {
-        var config = AuxiliaryModelTests.Small(arch, 1, 8);
+        var config = AuxiliaryModelTests.Small(arch, 1, 8, order: order);
         var rng = new Random(2);
         var pixels = new byte[64 * 64];
         for (int n = 0; n < 64; n++)

@@ -56,7 +56,9 @@ public class PyTorchCrossCheckTests
         var staged = new PixelCnnConfig { Height = 8, Width = 8, Layers = 2, HiddenChannels = 12, OutputHiddenChannels = 18, SuperResolutionBlocks = 2 };
         yield return ["grayscale, grey", staged with { Architecture = PixelCnnArchitecture.Grayscale }];
         yield return ["grayscale, RGB, 3 bits, global", staged with { Architecture = PixelCnnArchitecture.Grayscale, Channels = 3, AuxiliaryBits = 3, Conditioning = ConditioningKind.Global, ConditionSize = 4 }];
-        yield return ["pyramid, grey, 2 levels", staged with { Architecture = PixelCnnArchitecture.Pyramid }];
+        yield return ["pyramid, grey, 2 levels, blocks order", staged with { Architecture = PixelCnnArchitecture.Pyramid, SuperResolutionOrder = SuperResolutionOrder.Blocks }];
+        yield return ["pyramid, grey, 2 levels, raster order", staged with { Architecture = PixelCnnArchitecture.Pyramid, SuperResolutionOrder = SuperResolutionOrder.Raster }];
+        yield return ["pyramid, RGB, 2 levels, blocks order, global", staged with { Architecture = PixelCnnArchitecture.Pyramid, Channels = 3, SuperResolutionOrder = SuperResolutionOrder.Blocks, Conditioning = ConditioningKind.Global, ConditionSize = 4 }];
         yield return ["pyramid, RGB, 1 level, kernel 3, spatial", staged with { Architecture = PixelCnnArchitecture.Pyramid, Channels = 3, PyramidLevels = 1, SuperResolutionKernelSize = 3, Conditioning = ConditioningKind.Spatial, ConditionSize = 3, SpatialConditionChannels = 4 }];
         yield return ["grayscale preset S", PixelCnnConfig.Preset("S", PixelCnnArchitecture.Grayscale)];
         yield return ["pyramid preset S", PixelCnnConfig.Preset("S", PixelCnnArchitecture.Pyramid)];

@@ -1,7 +1,7 @@
 // Pyramid PixelCNN (Kolesnikov & Lampert 2017; the multi-scale model of the PixelRNN paper): the
 // image x₀ and its downsampled views x₁ … x_K (2x2 means, AuxiliaryViews.Downsample). A Gated
-// PixelCNN models the smallest, x_K; for each doubling a SuperResolutionPixelCnn models x_k given
-// x_{k+1}. −ln p(x) = −ln p(x_K) − Σ ln p(x_k | x_{k+1}) exactly, the views being functions of x.
+// PixelCNN models the smallest, x_K; for each doubling a super-resolution network models x_k given
+// x_{k+1} (SuperResolutionPixelCnn in raster order, BlockSuperResolutionPixelCnn in the Blocks order). −ln p(x) = −ln p(x_K) − Σ ln p(x_k | x_{k+1}) exactly, the views being functions of x.
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -12,13 +12,13 @@ public sealed class PyramidPixelCnn : AuxiliaryPixelCnn
 {
     // Field names are the state-dict prefixes ("base_level.", "levels.0.", ...).
     private readonly GatedPixelCnn base_level;
-    private readonly ModuleList<SuperResolutionPixelCnn> levels;
+    private readonly ModuleList<PixelCnnNetwork> levels;
 
     public PyramidPixelCnn(PixelCnnConfig config, Generator? generator = null) : base(nameof(PyramidPixelCnn), config)
     {
         base_level = new GatedPixelCnn(BaseConfig(config), generator);
-        levels = nn.ModuleList<SuperResolutionPixelCnn>();
-        for (int k = 0; k < config.PyramidLevels; k++) levels.Add(new SuperResolutionPixelCnn(LevelConfig(config, k), generator));
+        levels = nn.ModuleList<PixelCnnNetwork>();
+        for (int k = 0; k < config.PyramidLevels; k++) levels.Add(CreateDecoder(LevelConfig(config, k), generator));
         RegisterComponents();
     }
 
@@ -40,8 +40,9 @@ public sealed class PyramidPixelCnn : AuxiliaryPixelCnn
     }
 
     public GatedPixelCnn BaseLevel => base_level;
-    /// <summary>The super-resolution networks, from the smallest doubling up.</summary>
-    public IReadOnlyList<SuperResolutionPixelCnn> Levels => [.. levels];
+    /// <summary>The super-resolution networks (<see cref="SuperResolutionPixelCnn"/> or <see cref="BlockSuperResolutionPixelCnn"/>, by
+    /// <see cref="PixelCnnConfig.SuperResolutionOrder"/>), from the smallest doubling up.</summary>
+    public IReadOnlyList<PixelCnnNetwork> Levels => [.. levels];
 
     public override IReadOnlyList<string> PartNames =>
     [
