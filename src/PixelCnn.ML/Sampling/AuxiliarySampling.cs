@@ -1,11 +1,14 @@
 // Sampling the architectures made of several networks (Grayscale, Pyramid), stage by stage: the
 // grey view x̂ and then x given it, or the smallest pyramid level and then each doubling given the
 // level below. A stage that is a Gated PixelCNN runs the ordinary sampling loop (cached or naive).
-// A super-resolution level sees its own level only through a masked window reaching one column
-// right in the rows above, so the pixels on a wavefront 2i + j = t depend on none of each other:
-// the cached path fills one wavefront per step (W + 2(H − 1) steps instead of H·W), computing the
-// masked convolution and the head at those pixels only, on the lower level's features computed once.
-// The naive path runs the whole network once per sub-pixel in raster order. Each stage's
+// A super-resolution level runs the walk of its order, on the lower level's features computed once:
+//  - Blocks: one plane per step (position q in the 2x2 block, channel c), every block's sub-pixel
+//    at once, since a plane reads only the planes before it: 4·C steps per level;
+//  - Raster: the level sees itself through a masked window reaching one column right in the rows
+//    above, so the pixels on a wavefront 2i + j = t depend on none of each other: one wavefront
+//    per step (W + 2(H − 1) steps instead of H·W), the masked convolution and the head computed at
+//    those pixels only.
+// The naive path runs the whole network once per sub-pixel in the level's order. Each stage's
 // uniforms are drawn up front, in stage order, from the one generator of the seed, and every
 // sub-pixel uses its own uniform whatever the order of the walk, so both paths draw the same image.
 using System.Runtime.CompilerServices;
@@ -341,21 +344,13 @@ internal static class AuxiliarySampling
             {
                 using var probs = (temperature == 1 ? logits.softmax(1) : (logits / temperature).softmax(1)).contiguous();
                 nint start = ProbabilitiesOf(probs);
-                var host = _host;
-                long rows = count * n;
-                // Rows are independent: a large level's rows are drawn on all cores, each in the same arithmetic as alone.
-                int chunks = rows >= 4096 ? Environment.ProcessorCount : 1;
-                Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, chunk =>
+                for (long m = 0; m < count * n; m++)
                 {
-                    for (long m = rows * chunk / chunks; m < rows * (chunk + 1) / chunks; m++)
-                    {
-                        long b = m / n;
-                        double target = host[(b * _channels + c) * _plane + pixels[m % n]];
-                        float value = DrawRow(start, m * levels, levels, target);
-                        if (value < 0) _invalidOnHost = true;
-                        else drawn[m] = value;
-                    }
-                });
+                    double uniform = _host[(m / n * _channels + c) * _plane + pixels[m % n]];
+                    float value = DrawRow(start, m * levels, levels, uniform);
+                    if (value < 0) _invalidOnHost = true;
+                    else drawn[m] = value;
+                }
             }
             return tensor(drawn, [count, n], device: u.device);
         }

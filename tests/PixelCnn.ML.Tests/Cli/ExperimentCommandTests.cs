@@ -217,6 +217,20 @@ public sealed class ExperimentCommandTests
     }
 
     [TestMethod]
+    public void Defend_refuses_an_unknown_output_distribution_naming_the_option_before_any_training()
+    {
+        var dir = Directory.CreateTempSubdirectory("pixelcnn-defend-").FullName;
+        try
+        {
+            var r = CliCommandTests.Run("defend", "--output", "gaussian", "--out-dir", dir);
+            Assert.AreNotEqual(ToolCli.Ok, r.Code);
+            StringAssert.Contains(r.Err, "--output must be softmax or logistic, not 'gaussian'");
+            Assert.IsFalse(File.Exists(Path.Combine(dir, "defend.json")));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [TestMethod]
     public void Defend_attacks_detects_and_purifies_and_measures_the_cost_against_sampling()
     {
         var dir = Directory.CreateTempSubdirectory("pixelcnn-defend-").FullName;
