@@ -20,7 +20,6 @@ internal static class Cli
         DefaultValueFactory = _ => "gated",
     };
 
-    /// <summary>The preset named by <paramref name="preset"/> of the architecture named by --arch.</summary>
     internal static readonly Option<string?> PyramidOrder = new("--pyramid-order")
     {
         Description = "Order of the pyramid's super-resolution levels: blocks (the preset: by position in the 2x2 block, 4 steps per " +
@@ -46,6 +45,7 @@ internal static class Cli
         return config with { SuperResolutionOrder = ParsePyramidOrder(name, config.SuperResolutionOrder) };
     }
 
+    /// <summary>The preset named by <paramref name="preset"/> of the architecture named by --arch.</summary>
     internal static Models.PixelCnnConfig ModelPreset(ParseResult p, Option<string> preset) =>
         Models.PixelCnnConfig.Preset(p.GetValue(preset)!, Models.PixelCnnConfig.ParseArchitecture(p.GetValue(Architecture)!));
 

@@ -57,8 +57,8 @@ public enum SuperResolutionOrder
     Raster,
     /// <summary>
     /// By position in the 2x2 block, then channel: first the top-left sub-pixel of every block at once, then the top-right,
-    /// the bottom-left and the bottom-right, each reading the lower level and every sub-pixel of the earlier positions in
-    /// a k x k window of blocks (2k x 2k pixels, on all sides). Sampled in 4·C steps per level (Reed et al. 2017's
+    /// the bottom-left and the bottom-right (R→G→B at each), each reading the lower level and the sub-pixels drawn before
+    /// it in a k x k window of blocks (2k x 2k pixels, on all sides). Sampled in 4·C steps per level (Reed et al. 2017's
     /// parallel multiscale order on one doubling).
     /// </summary>
     Blocks,
@@ -131,7 +131,8 @@ public sealed record PixelCnnConfig
     public int SuperResolutionBlocks { get; init; } = 3;
     /// <summary>
     /// Kernel of a super-resolution level's one masked (type A) convolution over its own earlier pixels: the level's whole
-    /// autoregressive context, k/2 rows above (from k/2 columns left to one column right) and k/2 pixels to the left.
+    /// autoregressive context, k/2 rows above (from k/2 columns left to one column right) and k/2 pixels to the left; in the
+    /// <see cref="SuperResolutionOrder.Blocks"/> order, the kernel of its one convolution over the earlier planes, k x k blocks.
     /// </summary>
     public int SuperResolutionKernelSize { get; init; } = 5;
     /// <summary>
