@@ -11,7 +11,6 @@
 // The naive path runs the whole network once per sub-pixel in the level's order. Each stage's
 // uniforms are drawn up front, in stage order, from the one generator of the seed, and every
 // sub-pixel uses its own uniform whatever the order of the walk, so both paths draw the same image.
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using PixelCnn.ML.Models;
 using TorchSharp;
@@ -176,7 +175,6 @@ internal static class AuxiliarySampling
         var drawn = zeros([count, planes, h, w], device: device);
         var scaled = zeros([count, planes, h, w], device: device); // the drawn planes in the network's scale (the rest is masked off)
         var table = PixelCnnNetwork.Scale(arange(0, levels, dtype: ScalarType.Float32, device: device), levels);
-        var values = arange(0, levels, dtype: ScalarType.Float32, device: device);
         for (int k = 0; k < planes; k++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -188,17 +186,16 @@ internal static class AuxiliarySampling
             var logits = nn.functional.conv2d(units, network.Output.weight!.narrow(0, (long)k * levels, levels), network.Output.bias!.narrow(0, (long)k * levels, levels))
                 .permute(0, 2, 3, 1).reshape(rows, levels);                    // [N·h·w, L]
             logits.add_(network.CondLogits.Rows(k, direct.select(1, k)).view(rows, levels));
-            // The support: the block's mean and the sum of its sub-pixels at the earlier positions of this channel. Values
-            // outside it are set to OutsideSupport where the forward pass adds it: either way their weight is exactly 0.
+            // The support: the block's mean and the sum of its sub-pixels at the earlier positions of this channel.
             var partial = zeros([count, h, w], device: device);
             for (int earlier = 0; earlier < q; earlier++) partial.add_(drawn.select(1, earlier * channels + c));
             var (low, high) = SuperResolutionPixelCnn.SupportBounds(lower.select(1, c), partial, full([], 3 - q, device: device));
-            logits.masked_fill_(values.lt(low.view(rows, 1)).logical_or_(values.gt(high.view(rows, 1))), SuperResolutionPixelCnn.OutsideSupport);
+            logits.add_(SuperResolutionPixelCnn.SupportLogits(low, high, 3).view(rows, levels));
             var pixels = new long[h * w];
             for (int a = 0; a < h; a++)
                 for (int b = 0; b < w; b++)
                     pixels[a * w + b] = (long)(2 * a + q / 2) * width + 2 * b + q % 2;
-            var plane = draws.Draw(logits, c, pixels).view(count, h, w);
+            var plane = draws.Draw(logits.log_softmax(1), c, pixels).view(count, h, w);
             drawn.select(1, k).copy_(plane);
             scaled.select(1, k).copy_(table.index_select(0, plane.to(ScalarType.Int64).flatten()).view(count, h, w));
         }
@@ -320,66 +317,47 @@ internal static class AuxiliarySampling
         private readonly long _channels = u.shape[1], _plane = u.shape[2];
         private bool _invalidOnHost;
 
-        /// <summary>
-        /// Values [N, n] (float32 whole numbers) of channel <paramref name="c"/> at the <paramref name="pixels"/> (i·W + j) for
-        /// logits [N·n, L] (log-probabilities or any logits of them: only softmax(logits / T) is used).
-        /// </summary>
-        public Tensor Draw(Tensor logits, int c, long[] pixels)
+        /// <summary>Values [N, n] (float32 whole numbers) of channel <paramref name="c"/> at the <paramref name="pixels"/> (i·W + j) for log-probabilities [N·n, L].</summary>
+        public Tensor Draw(Tensor logProbs, int c, long[] pixels)
         {
             int n = pixels.Length;
-            long count = logits.shape[0] / n, levels = logits.shape[1];
+            long count = logProbs.shape[0] / n, levels = logProbs.shape[1];
             if (_host is null)
             {
                 using var at = tensor(pixels, device: u.device);
                 using var uu = u.select(1, c).index_select(1, at);
-                return DeviceDraw.Draw(logits.log_softmax(1), uu.reshape(count * n), temperature, _invalid!).view(count, n);
+                return DeviceDraw.Draw(logProbs, uu.reshape(count * n), temperature, _invalid!).view(count, n);
             }
             var drawn = new float[count * n];
             if (temperature == 0)
             {
-                using var argmax = logits.argmax(1).to(ScalarType.Float32);
+                using var argmax = logProbs.argmax(1).to(ScalarType.Float32);
                 argmax.data<float>().CopyTo(drawn);
             }
             else
             {
-                using var probs = (temperature == 1 ? logits.softmax(1) : (logits / temperature).softmax(1)).contiguous();
-                nint start = ProbabilitiesOf(probs);
+                using var probs = (logProbs / temperature).softmax(1).contiguous();
+                ReadOnlySpan<float> p = MemoryMarshal.Cast<byte, float>(probs.bytes); // a direct view: TensorAccessor copies element by element
                 for (long m = 0; m < count * n; m++)
                 {
-                    double uniform = _host[(m / n * _channels + c) * _plane + pixels[m % n]];
-                    float value = DrawRow(start, m * levels, levels, uniform);
-                    if (value < 0) _invalidOnHost = true;
-                    else drawn[m] = value;
+                    long row = m * levels, b = m / n;
+                    double total = 0;
+                    for (long v = 0; v < levels; v++) total += p[(int)(row + v)];
+                    if (!(total > 0) || double.IsInfinity(total)) { _invalidOnHost = true; continue; }
+                    double target = _host[(b * _channels + c) * _plane + pixels[m % n]] * total, acc = 0;
+                    long value = -1;
+                    for (long v = 0; v < levels; v++)
+                    {
+                        double w = p[(int)(row + v)];
+                        if (!(w > 0)) continue;
+                        acc += w;
+                        value = v;
+                        if (acc > target) break; // else u·total rounded up to the full sum: the last value with any weight
+                    }
+                    drawn[m] = value;
                 }
             }
             return tensor(drawn, [count, n], device: u.device);
-        }
-
-        /// <summary>The address of a contiguous float32 CPU tensor's first element (valid while the tensor lives).</summary>
-        private static unsafe nint ProbabilitiesOf(Tensor probs) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(probs.bytes));
-
-        /// <summary>
-        /// The inverse-CDF draw of one row of probabilities at <paramref name="offset"/> for uniform <paramref name="u"/>: the
-        /// first value whose float64 running sum exceeds u·total (u·total rounded up to the sum: the last value with any
-        /// weight); −1 when the row has no finite positive total.
-        /// </summary>
-        private static unsafe float DrawRow(nint start, long offset, long levels, double u)
-        {
-            float* p = (float*)start + offset;
-            double total = 0;
-            for (long v = 0; v < levels; v++) total += p[v];
-            if (!(total > 0) || double.IsInfinity(total)) return -1;
-            double target = u * total, acc = 0;
-            long value = -1;
-            for (long v = 0; v < levels; v++)
-            {
-                double weight = p[v];
-                if (!(weight > 0)) continue;
-                acc += weight;
-                value = v;
-                if (acc > target) break;
-            }
-            return value;
         }
 
         /// <summary>Throws when some sub-pixel had no finite probability.</summary>
