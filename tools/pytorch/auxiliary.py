@@ -135,7 +135,8 @@ class PyramidPixelCnn(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         K = self.depth = cfg["pyramidLevels"]
-        self.base_cfg = dict(cfg, architecture="GatedPixelCnn", height=cfg["height"] >> K, width=cfg["width"] >> K)
+        base_layers = cfg.get("pyramidBaseLayers") or cfg["layers"]  # absent or null: the model's own layers
+        self.base_cfg = dict(cfg, architecture="GatedPixelCnn", height=cfg["height"] >> K, width=cfg["width"] >> K, layers=base_layers)
         self.level_cfgs = []
         for k in range(K):
             shift = K - 1 - k

@@ -35,14 +35,28 @@ internal static class Cli
         _ => throw new ArgumentException($"--pyramid-order '{name}': use blocks or raster"),
     };
 
-    /// <summary><paramref name="config"/> with the order --pyramid-order names (a pyramid only; any other architecture refuses it).</summary>
-    internal static Models.PixelCnnConfig ModelWithOrder(ParseResult p, Models.PixelCnnConfig config)
+    internal static readonly Option<int?> PyramidBaseLayers = new("--pyramid-base-layers")
+    {
+        Description = "Gated blocks of the pyramid's smallest level (the preset: half the preset's layers, 4 for S).",
+    };
+
+    /// <summary>
+    /// <paramref name="config"/> with the order --pyramid-order names and the blocks --pyramid-base-layers gives (a pyramid
+    /// only; any other architecture refuses them).
+    /// </summary>
+    internal static Models.PixelCnnConfig ModelWithPyramidOptions(ParseResult p, Models.PixelCnnConfig config)
     {
         var name = p.GetValue(PyramidOrder);
-        if (name is null) return config;
-        if (config.Architecture != Models.PixelCnnArchitecture.Pyramid)
-            throw new ArgumentException($"--pyramid-order: only the pyramid architecture (--arch pyramid) has one, not {config.Architecture}");
-        return config with { SuperResolutionOrder = ParsePyramidOrder(name, config.SuperResolutionOrder) };
+        var baseLayers = p.GetValue(PyramidBaseLayers);
+        foreach (var (given, option) in new[] { (name is not null, PyramidOrder.Name), (baseLayers is not null, PyramidBaseLayers.Name) })
+            if (given && config.Architecture != Models.PixelCnnArchitecture.Pyramid)
+                throw new ArgumentException($"{option}: only the pyramid architecture (--arch pyramid) has one, not {config.Architecture}");
+        if (baseLayers is < 1 or > 64) throw new ArgumentException($"--pyramid-base-layers must be 1..64, got {baseLayers}");
+        return config with
+        {
+            SuperResolutionOrder = ParsePyramidOrder(name, config.SuperResolutionOrder),
+            PyramidBaseLayers = baseLayers ?? config.PyramidBaseLayers,
+        };
     }
 
     /// <summary>The preset named by <paramref name="preset"/> of the architecture named by --arch.</summary>

@@ -29,7 +29,7 @@ internal static class TrainCommand
     {
         var cmd = new Command("train", "Train a PixelCNN density scorer on images and save it as a model zip.")
         {
-            Data, Take, ImageSize, Rgb, Cli.Architecture, Cli.PyramidOrder, Preset, Epochs, MaxSteps, ConditionOnLabel, Validation, Percentile, Checkpoint, DeviceOption, Seed, Out,
+            Data, Take, ImageSize, Rgb, Cli.Architecture, Cli.PyramidOrder, Cli.PyramidBaseLayers, Preset, Epochs, MaxSteps, ConditionOnLabel, Validation, Percentile, Checkpoint, DeviceOption, Seed, Out,
         };
         cmd.SetAction(p =>
         {
@@ -41,7 +41,7 @@ internal static class TrainCommand
             var options = new PixelCnnDensityTrainer.Options
             {
                 FeatureColumnName = "Pixels", ConditionColumnName = p.GetValue(ConditionOnLabel) ? "Label" : null,
-                Model = Cli.ModelWithOrder(p, Cli.ModelPreset(p, Preset)),
+                Model = Cli.ModelWithPyramidOptions(p, Cli.ModelPreset(p, Preset)),
                 Training =
                 {
                     Epochs = p.GetValue(Epochs), MaxSteps = p.GetValue(MaxSteps),

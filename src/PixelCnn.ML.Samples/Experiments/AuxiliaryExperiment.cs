@@ -44,7 +44,7 @@ internal static class AuxiliaryExperiment
             "Grayscale and pyramid PixelCNNs beside the flat Gated PixelCNN on Fashion-MNIST at equal training time: test bits/dim and its split over " +
             "the parts, sampling speed against the flat cached sampler, and a picture of samples. Writes auxiliary.json and auxiliary-samples.png into --out-dir.")
         {
-            TrainImages, TestImages, Minutes, Steps, Architectures, Cli.PyramidOrder, Preset, Batches, Rounds, Samples, Seed, SamplingOnly, OutDir, TrainCommand.DeviceOption,
+            TrainImages, TestImages, Minutes, Steps, Architectures, Cli.PyramidOrder, Cli.PyramidBaseLayers, Preset, Batches, Rounds, Samples, Seed, SamplingOnly, OutDir, TrainCommand.DeviceOption,
         };
         cmd.SetAction(Run);
         return cmd;
@@ -66,7 +66,7 @@ internal static class AuxiliaryExperiment
             .Select(PixelCnnConfig.ParseArchitecture).Distinct().ToList();
         if (archs.Count == 0) throw new ArgumentException("--archs: name at least one architecture");
         string preset = p.GetValue(Preset)!.Trim().ToUpperInvariant();
-        Cli.ParsePyramidOrder(p.GetValue(Cli.PyramidOrder), SuperResolutionOrder.Blocks); // a wrong name fails before any training
+        Cli.ModelWithPyramidOptions(p, PixelCnnConfig.Preset(preset, PixelCnnArchitecture.Pyramid)); // a wrong value fails before any training
         var device = Engine.DeviceSelector.Parse(p.GetValue(TrainCommand.DeviceOption)!);
         ulong seed = (ulong)p.GetValue(Seed);
         var outDir = p.GetValue(OutDir)!;
@@ -88,7 +88,7 @@ internal static class AuxiliaryExperiment
             foreach (var arch in archs)
             {
                 var config = PixelCnnConfig.Preset(preset, arch);
-                if (arch == PixelCnnArchitecture.Pyramid) config = Cli.ModelWithOrder(p, config);
+                if (arch == PixelCnnArchitecture.Pyramid) config = Cli.ModelWithPyramidOptions(p, config);
                 Cli.Section($"{arch}, preset {preset}");
                 var sw = Stopwatch.StartNew();
                 var trainer = new PixelCnnTrainer(config, new TrainingOptions
@@ -129,6 +129,7 @@ internal static class AuxiliaryExperiment
                 {
                     ["architecture"] = arch.ToString(),
                     ["super_resolution_order"] = arch == PixelCnnArchitecture.Pyramid ? config.SuperResolutionOrder.ToString() : null,
+                    ["pyramid_base_layers"] = arch == PixelCnnArchitecture.Pyramid ? PyramidPixelCnn.BaseConfig(config).Layers : null,
                     ["parameters"] = model.Network.ParameterCount, ["seconds_per_step"] = trainSeconds / steps,
                     ["steps"] = steps, ["images_seen"] = steps * 32, ["train_seconds"] = trainSeconds, ["test_bits_per_dim"] = bpd, ["parts"] = partsJson,
                 });

@@ -127,6 +127,13 @@ public sealed record PixelCnnConfig
     public int AuxiliaryBits { get; init; } = 4;
     /// <summary>Halvings of the <see cref="PixelCnnArchitecture.Pyramid"/> architecture: 2 models 28x28 as 7x7, then 14x14, then 28x28.</summary>
     public int PyramidLevels { get; init; } = 2;
+    /// <summary>
+    /// Gated blocks of the <see cref="PixelCnnArchitecture.Pyramid"/>'s smallest level (7x7 for 28x28 with 2 halvings); null:
+    /// <see cref="Layers"/>, as in the files written before it existed. The smallest level is sampled pixel by pixel, and
+    /// there each block costs a fixed overhead per pixel rather than arithmetic, so the presets halve it (4 blocks of kernel 3
+    /// see 4 rows up and 4 columns left of 7x7).
+    /// </summary>
+    public int? PyramidBaseLayers { get; init; }
     /// <summary>Residual 3x3 blocks of each super-resolution level's network over the level below (the paper's tiny networks: 3).</summary>
     public int SuperResolutionBlocks { get; init; } = 3;
     /// <summary>
@@ -191,7 +198,10 @@ public sealed record PixelCnnConfig
         {
             PixelCnnArchitecture.GatedPixelCnn => gated,
             PixelCnnArchitecture.Grayscale => gated with { Architecture = architecture },
-            PixelCnnArchitecture.Pyramid => gated with { Architecture = architecture, SuperResolutionOrder = SuperResolutionOrder.Blocks },
+            PixelCnnArchitecture.Pyramid => gated with
+            {
+                Architecture = architecture, SuperResolutionOrder = SuperResolutionOrder.Blocks, PyramidBaseLayers = gated.Layers / 2,
+            },
             PixelCnnArchitecture.PixelCnn => gated with { Architecture = architecture },
             PixelCnnArchitecture.RowLstm or PixelCnnArchitecture.DiagonalBiLstm => gated with
             {
@@ -253,6 +263,9 @@ public sealed record PixelCnnConfig
         Require(Conditioning != ConditioningKind.Image || Architecture is PixelCnnArchitecture.GatedPixelCnn or PixelCnnArchitecture.Pyramid, nameof(Conditioning),
             $"image conditioning is built for the Gated PixelCNN (and a pyramid's super-resolution step), not {Architecture}");
         Require(AuxiliaryBits is >= 1 and <= 8, nameof(AuxiliaryBits), $"must be 1..8, got {AuxiliaryBits}");
+        Require(PyramidBaseLayers is null or (>= 1 and <= 64), nameof(PyramidBaseLayers), $"must be 1..64 (or null: {nameof(Layers)}), got {PyramidBaseLayers}");
+        Require(PyramidBaseLayers is null || Architecture == PixelCnnArchitecture.Pyramid, nameof(PyramidBaseLayers),
+            $"only the pyramid has a smallest level; leave it null for {Architecture}");
         Require(SuperResolutionBlocks is >= 0 and <= 32, nameof(SuperResolutionBlocks), $"must be 0..32, got {SuperResolutionBlocks}");
         Require(SuperResolutionKernelSize is >= 3 and <= 15 && SuperResolutionKernelSize % 2 == 1, nameof(SuperResolutionKernelSize),
             $"must be odd and 3..15, got {SuperResolutionKernelSize}");

@@ -11,6 +11,7 @@
 // The naive path runs the whole network once per sub-pixel in the level's order. Each stage's
 // uniforms are drawn up front, in stage order, from the one generator of the seed, and every
 // sub-pixel uses its own uniform whatever the order of the walk, so both paths draw the same image.
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using PixelCnn.ML.Models;
 using TorchSharp;
@@ -175,27 +176,32 @@ internal static class AuxiliarySampling
         var drawn = zeros([count, planes, h, w], device: device);
         var scaled = zeros([count, planes, h, w], device: device); // the drawn planes in the network's scale (the rest is masked off)
         var table = PixelCnnNetwork.Scale(arange(0, levels, dtype: ScalarType.Float32, device: device), levels);
+        var values = arange(0, levels, dtype: ScalarType.Float32, device: device).unsqueeze(0);
+        // Plane k's slice of the grouped 1x1 head as two matrices, transposed for [N·h·w, ·] @ W.
+        var hiddenT = network.Hidden.weight!.view(planes, hidden, p).transpose(1, 2).contiguous();      // [G, p, hidden]
+        var outputT = network.Output.weight!.view(planes, levels, hidden).transpose(1, 2).contiguous(); // [G, hidden, L]
+        var hiddenBias = network.Hidden.bias!.view(planes, hidden);
+        var outputBias = network.Output.bias!.view(planes, levels);
         for (int k = 0; k < planes; k++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var step = NewDisposeScope();
             int q = k / channels, c = k % channels;
             var features = nn.functional.conv2d(scaled, localWeight.narrow(0, (long)k * p, p), network.Local.bias.narrow(0, (long)k * p, p), padding: [pad, pad])
-                .add_(trunk.narrow(1, (long)k * p, p)).relu_();
-            var units = nn.functional.conv2d(features, network.Hidden.weight!.narrow(0, k * hidden, hidden), network.Hidden.bias!.narrow(0, k * hidden, hidden)).relu_();
-            var logits = nn.functional.conv2d(units, network.Output.weight!.narrow(0, (long)k * levels, levels), network.Output.bias!.narrow(0, (long)k * levels, levels))
-                .permute(0, 2, 3, 1).reshape(rows, levels);                    // [N·h·w, L]
+                .add_(trunk.narrow(1, (long)k * p, p)).relu_().permute(0, 2, 3, 1).reshape(rows, p);
+            var units = addmm(hiddenBias[k], features, hiddenT[k], 1, 1).relu_();
+            var logits = addmm(outputBias[k], units, outputT[k], 1, 1);      // [N·h·w, L]
             logits.add_(network.CondLogits.Rows(k, direct.select(1, k)).view(rows, levels));
             // The support: the block's mean and the sum of its sub-pixels at the earlier positions of this channel.
             var partial = zeros([count, h, w], device: device);
             for (int earlier = 0; earlier < q; earlier++) partial.add_(drawn.select(1, earlier * channels + c));
             var (low, high) = SuperResolutionPixelCnn.SupportBounds(lower.select(1, c), partial, full([], 3 - q, device: device));
-            logits.add_(SuperResolutionPixelCnn.SupportLogits(low, high, 3).view(rows, levels));
+            logits.masked_fill_(values.lt(low.view(rows, 1)).logical_or_(values.gt(high.view(rows, 1))), SuperResolutionPixelCnn.OutsideSupport);
             var pixels = new long[h * w];
             for (int a = 0; a < h; a++)
                 for (int b = 0; b < w; b++)
                     pixels[a * w + b] = (long)(2 * a + q / 2) * width + 2 * b + q % 2;
-            var plane = draws.Draw(logits.log_softmax(1), c, pixels).view(count, h, w);
+            var plane = draws.Draw(logits, c, pixels).view(count, h, w);
             drawn.select(1, k).copy_(plane);
             scaled.select(1, k).copy_(table.index_select(0, plane.to(ScalarType.Int64).flatten()).view(count, h, w));
         }
@@ -312,12 +318,18 @@ internal static class AuxiliarySampling
     /// </summary>
     private sealed class Draws(Tensor u, double temperature, bool onDevice)
     {
+        /// <summary>Rows from which a host draw is split over the cores.</summary>
+        private const long ParallelRows = 4096;
+
         private readonly double[]? _host = onDevice ? null : u.to(CPU).contiguous().data<double>().ToArray();
         private readonly Tensor? _invalid = onDevice ? zeros([], ScalarType.Bool, device: u.device) : null;
         private readonly long _channels = u.shape[1], _plane = u.shape[2];
         private bool _invalidOnHost;
 
-        /// <summary>Values [N, n] (float32 whole numbers) of channel <paramref name="c"/> at the <paramref name="pixels"/> (i·W + j) for log-probabilities [N·n, L].</summary>
+        /// <summary>
+        /// Values [N, n] (float32 whole numbers) of channel <paramref name="c"/> at the <paramref name="pixels"/> (i·W + j) for
+        /// log-probabilities [N·n, L], or logits: a row is normalised here, so any shift of it draws the same value.
+        /// </summary>
         public Tensor Draw(Tensor logProbs, int c, long[] pixels)
         {
             int n = pixels.Length;
@@ -336,25 +348,37 @@ internal static class AuxiliarySampling
             }
             else
             {
-                using var probs = (logProbs / temperature).softmax(1).contiguous();
-                ReadOnlySpan<float> p = MemoryMarshal.Cast<byte, float>(probs.bytes); // a direct view: TensorAccessor copies element by element
-                for (long m = 0; m < count * n; m++)
+                using var probs = (temperature == 1 ? logProbs.softmax(1) : (logProbs / temperature).softmax(1)).contiguous();
+                var host = _host;
+                unsafe
                 {
-                    long row = m * levels, b = m / n;
-                    double total = 0;
-                    for (long v = 0; v < levels; v++) total += p[(int)(row + v)];
-                    if (!(total > 0) || double.IsInfinity(total)) { _invalidOnHost = true; continue; }
-                    double target = _host[(b * _channels + c) * _plane + pixels[m % n]] * total, acc = 0;
-                    long value = -1;
-                    for (long v = 0; v < levels; v++)
+                    // A direct view (TensorAccessor copies element by element); rows are independent, so a plane's
+                    // thousands of rows are drawn in parallel chunks.
+                    var data = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(probs.bytes));
+                    long total = count * n;
+                    int chunks = total >= ParallelRows ? Environment.ProcessorCount : 1;
+                    Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, chunk =>
                     {
-                        double w = p[(int)(row + v)];
-                        if (!(w > 0)) continue;
-                        acc += w;
-                        value = v;
-                        if (acc > target) break; // else u·total rounded up to the full sum: the last value with any weight
-                    }
-                    drawn[m] = value;
+                        var p = new ReadOnlySpan<float>(data, (int)(total * levels));
+                        for (long m = total * chunk / chunks; m < total * (chunk + 1) / chunks; m++)
+                        {
+                            long row = m * levels, b = m / n;
+                            double sum = 0;
+                            for (long v = 0; v < levels; v++) sum += p[(int)(row + v)];
+                            if (!(sum > 0) || double.IsInfinity(sum)) { _invalidOnHost = true; continue; }
+                            double target = host[(b * _channels + c) * _plane + pixels[m % n]] * sum, acc = 0;
+                            long value = -1;
+                            for (long v = 0; v < levels; v++)
+                            {
+                                double w = p[(int)(row + v)];
+                                if (!(w > 0)) continue;
+                                acc += w;
+                                value = v;
+                                if (acc > target) break; // else u·total rounded up to the full sum: the last value with any weight
+                            }
+                            drawn[m] = value;
+                        }
+                    });
                 }
             }
             return tensor(drawn, [count, n], device: u.device);

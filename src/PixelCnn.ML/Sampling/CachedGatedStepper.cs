@@ -2,9 +2,11 @@
 // al., 2017). The vertical stack at row r depends on rows <= r only, and the horizontal stack sees
 // it through v_to_h one row down, so:
 //  - once per row i, after row i−1 is complete, each block computes its vertical stack for row
-//    i−1 (a (k/2+1) x k convolution over the cached rows i−1−k/2 .. i−1 of its vertical input, all
-//    columns), stores the gated result as the next block's vertical input, and folds
-//    v_to_h(v_pre[i−1]) + h_conv bias + the conditioning bias into a per-column "row bias";
+//    i−1 (the (k/2+1) x k convolution over the cached rows i−1−k/2 .. i−1 of its vertical input,
+//    all columns, as one matrix product of the row's unfolded windows: a convolution call this
+//    small costs more in per-image overhead than in arithmetic), stores the gated result as the
+//    next block's vertical input, and folds v_to_h(v_pre[i−1]) + h_conv bias + the conditioning
+//    bias into a per-column "row bias";
 //  - per sub-pixel, each block computes its horizontal stack at one pixel only: one matrix
 //    product of the cached window of k/2+1 columns of its horizontal input (with the row bias as
 //    the addend; see Projection), the gate in place, and the residual / skip 1x1s as matrix products with the
@@ -29,6 +31,8 @@ internal sealed class CachedGatedStepper : SubPixelStepper
         public required RowBuffer HInput;
         /// <summary>The masked h_conv taps as a map of a RowBuffer window to h_pre (the row bias is the addend).</summary>
         public required Projection HConv;
+        /// <summary>[Cin·(k/2+1)·k, 2p]: v_conv's weight as a matrix of an unfolded window; [2p, 2p]: v_to_h's, transposed.</summary>
+        public required Tensor VConvT, VToHT;
         /// <summary>[1 + p, p]: bias row then the transposed masked 1x1 (h_res / h_skip), for [1, g] @ W.</summary>
         public Tensor? ResidualT, SkipT;
         /// <summary>cond_v(h or s): [B, 2p, 1, 1] or [B, 2p, H, W].</summary>
@@ -83,6 +87,8 @@ internal sealed class CachedGatedStepper : SubPixelStepper
                 VInput = Keep(zeros([batch, cin, half + cfg.Height, w + 2 * half], device: device)),
                 HInput = Keep(new RowBuffer(batch, w, half, cin, device, directWrites)),
                 HConv = Keep(new Projection(hWeight.permute(0, 2, 3, 1).reshape(2 * p, (half + 1) * cin), null, batch, device)),
+                VConvT = Keep(block.VConv.weight!.reshape(2 * p, -1).t().contiguous()),
+                VToHT = Keep(block.VToH.weight!.reshape(2 * p, 2 * p).t().contiguous()),
                 ResidualT = block.HRes is null ? null : Keep(Augmented(block.HRes, p)),
                 SkipT = block.HSkip is null ? null : Keep(Augmented(block.HSkip, p)),
                 CondV = block.CondV is null ? null : Keep(block.CondV.forward(condition!)),
@@ -119,28 +125,31 @@ internal sealed class CachedGatedStepper : SubPixelStepper
         {
             var layer = _layers[l];
             var block = layer.Block;
-            Tensor link;
+            var constant = ByColumn(Row(layer.HConst, _spatial, i));              // [1 or W, 1 or B, 2p]
             if (i == 0)
             {
                 // The link sees the row above through a zero shift: only v_to_h's bias remains.
-                link = block.VToH.bias.view(1, 2 * p, 1, 1);
+                layer.RowBias.copy_(constant + block.VToH.bias);
+                continue;
             }
-            else
+            // Vertical stack of row i−1 from its cached input rows i−1−k/2 .. i−1 (padded index i−1 ..): the k-wide
+            // windows of every column, one row [W·B] each, times the weight.
+            var windows = layer.VInput.narrow(2, i - 1, half + 1).unfold(3, 2 * half + 1, 1)   // [B, Cin, k/2+1, W, k]
+                .permute(3, 0, 1, 2, 4).reshape((long)_width * Batch, -1);
+            var vPre = torch.addmm(block.VConv.bias!, windows, layer.VConvT, 1, 1);           // [W·B, 2p]
+            var link = torch.addmm(block.VToH.bias!, vPre, layer.VToHT, 1, 1);
+            layer.RowBias.copy_(link.view(_width, Batch, 2 * p) + constant);
+            if (l + 1 < _layers.Length)
             {
-                // Vertical stack of row i−1 from its cached input rows i−1−k/2 .. i−1 (padded index i−1 ..).
-                var vPre = nn.functional.conv2d(layer.VInput.narrow(2, i - 1, half + 1), block.VConv.weight, block.VConv.bias);
-                link = nn.functional.conv2d(vPre, block.VToH.weight, block.VToH.bias);
-                if (l + 1 < _layers.Length)
-                {
-                    var pre = layer.CondV is null ? vPre : vPre + Row(layer.CondV, _spatial, i - 1);
-                    var gated = GatedBlock.Gate(pre, p);
-                    _layers[l + 1].VInput.narrow(2, half + i - 1, 1).narrow(3, half, _width).copy_(gated);
-                }
+                var pre = layer.CondV is null ? vPre : (vPre.view(_width, Batch, 2 * p) + ByColumn(Row(layer.CondV, _spatial, i - 1))).view(-1, 2 * p);
+                var gated = GatedBlock.Gate(pre, p).view(_width, Batch, p).permute(1, 2, 0);  // [B, p, W]
+                _layers[l + 1].VInput.select(2, half + i - 1).narrow(2, half, _width).copy_(gated);
             }
-            var bias = (link + Row(layer.HConst, _spatial, i)).expand(Batch, 2 * p, 1, _width);
-            layer.RowBias.copy_(bias.permute(3, 0, 1, 2).squeeze(3));
         }
     }
+
+    /// <summary>A row [B or 1, 2p, 1, W or 1] of a per-pixel map as [W or 1, B or 1, 2p], the layout of the row bias.</summary>
+    private static Tensor ByColumn(Tensor row) => row.permute(3, 0, 1, 2).squeeze(3);
 
     public override Tensor Parameters(int i, int j, int c)
     {

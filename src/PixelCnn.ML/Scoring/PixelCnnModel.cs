@@ -34,13 +34,15 @@ public sealed class PixelCnnModel : IDisposable
     /// 2: <see cref="PixelCnnConfig.EqualizedEncoderOutput"/> (a format-1 file's autoencoder reads with false). 3: the
     /// auxiliary-variable architectures, image conditions and sub-pixel levels other than 256. 4: the pyramid's
     /// <see cref="SuperResolutionOrder.Blocks"/> order (a file without an order reads as <see cref="SuperResolutionOrder.Raster"/>).
+    /// 5: the pyramid's <see cref="PixelCnnConfig.PyramidBaseLayers"/> (a file without it reads with <see cref="PixelCnnConfig.Layers"/>).
     /// A file records the lowest version that can read it, so models that use nothing newer stay readable by older libraries.
     /// </summary>
-    public const int FormatVersion = 4;
+    public const int FormatVersion = 5;
 
     /// <summary>The lowest format version that can read a model of <paramref name="config"/>.</summary>
     public static int RequiredVersion(PixelCnnConfig config) =>
-        config.Architecture == PixelCnnArchitecture.Pyramid && config.SuperResolutionOrder == SuperResolutionOrder.Blocks ? 4
+        config.PyramidBaseLayers is { } baseLayers && baseLayers != config.Layers ? 5
+        : config.Architecture == PixelCnnArchitecture.Pyramid && config.SuperResolutionOrder == SuperResolutionOrder.Blocks ? 4
         : config.IsAuxiliary || config.Conditioning == ConditioningKind.Image || config.Levels != 256 ? 3 : 2;
 
     public PixelCnnModel(PixelCnnNetwork network, Device device)

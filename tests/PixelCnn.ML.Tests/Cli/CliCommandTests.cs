@@ -92,6 +92,12 @@ public sealed class CliCommandTests
         r = Run("train", "--arch", "pyramid", "--pyramid-order", "spiral", "--take", "8", "--max-steps", "1", "--out", Path.Combine(_dir, "never.zip"));
         Assert.AreNotEqual(ToolCli.Ok, r.Code);
         StringAssert.Contains(r.Err, "blocks or raster");
+        r = Run("train", "--arch", "gated", "--pyramid-base-layers", "2", "--take", "8", "--max-steps", "1", "--out", Path.Combine(_dir, "never.zip"));
+        Assert.AreNotEqual(ToolCli.Ok, r.Code);
+        StringAssert.Contains(r.Err, "--pyramid-base-layers");
+        r = Run("train", "--arch", "pyramid", "--pyramid-base-layers", "0", "--take", "8", "--max-steps", "1", "--out", Path.Combine(_dir, "never.zip"));
+        Assert.AreNotEqual(ToolCli.Ok, r.Code);
+        StringAssert.Contains(r.Err, "--pyramid-base-layers must be 1..64");
         Assert.IsFalse(File.Exists(Path.Combine(_dir, "never.zip")));
     }
 

@@ -367,16 +367,20 @@ public class AuxiliaryModelTests
     [DataRow(PixelCnnArchitecture.Grayscale)]
     [DataRow(PixelCnnArchitecture.Pyramid)]
     [DataRow(PixelCnnArchitecture.Pyramid, SuperResolutionOrder.Blocks, 4)]
+    [DataRow(PixelCnnArchitecture.Pyramid, SuperResolutionOrder.Blocks, 5, 1)]
     public void A_staged_model_saves_as_format_3_and_loads_with_the_same_likelihoods_while_flat_models_stay_format_2(PixelCnnArchitecture arch,
-        SuperResolutionOrder order = SuperResolutionOrder.Raster, int version = 3)
+        SuperResolutionOrder order = SuperResolutionOrder.Raster, int version = 3, int baseLayers = 0)
     {
-        using var model = PixelCnnModel.Create(Small(arch, 3, 8, order: order), seed: 6);
+        var cfg = Small(arch, 3, 8, order: order) with { PyramidBaseLayers = baseLayers == 0 ? null : baseLayers };
+        using var model = PixelCnnModel.Create(cfg, seed: 6);
         using var stream = new MemoryStream();
         model.Save(stream);
         stream.Position = 0;
         using var loaded = PixelCnnModel.Load(stream);
         Assert.AreEqual(arch, loaded.Config.Architecture);
         Assert.AreEqual(order, loaded.Config.SuperResolutionOrder);
+        Assert.AreEqual(cfg.PyramidBaseLayers, loaded.Config.PyramidBaseLayers);
+        if (loaded.Network is PyramidPixelCnn pyramid) Assert.AreEqual(baseLayers == 0 ? cfg.Layers : baseLayers, pyramid.BaseLevel.Blocks.Count);
         using var x = Images(2, 3, 8);
         using var _ = no_grad();
         CollectionAssert.AreEqual(model.Network.NllNats(x).data<float>().ToArray(), loaded.Network.NllNats(x).data<float>().ToArray());
@@ -386,6 +390,43 @@ public class AuxiliaryModelTests
             Assert.AreEqual(version, System.Text.Json.JsonDocument.Parse(config).RootElement.GetProperty("version").GetInt32());
         Assert.AreEqual(2, PixelCnnModel.RequiredVersion(PixelCnnConfig.PresetS));
         Assert.AreEqual(3, PixelCnnModel.RequiredVersion(PixelCnnConfig.PresetS with { Conditioning = ConditioningKind.Image, ConditionSize = 784 }));
+        Assert.AreEqual(4, PixelCnnModel.RequiredVersion(Small(PixelCnnArchitecture.Pyramid, 1, 8, order: SuperResolutionOrder.Blocks) with { PyramidBaseLayers = 2 }),
+            "a base of the model's own layers needs nothing newer");
+    }
+
+    [TestMethod]
+    public void The_pyramid_preset_halves_the_smallest_levels_blocks_and_a_model_file_without_them_reads_with_the_models_layers()
+    {
+        var preset = PixelCnnConfig.Preset("S", PixelCnnArchitecture.Pyramid);
+        Assert.AreEqual(4, preset.PyramidBaseLayers);
+        Assert.AreEqual(4, PyramidPixelCnn.BaseConfig(preset).Layers);
+        Assert.AreEqual(8, PyramidPixelCnn.LevelConfig(preset, 0).Layers);
+        Assert.IsNull(PyramidPixelCnn.LevelConfig(preset, 0).PyramidBaseLayers, "a level is no pyramid of its own");
+        Assert.AreEqual(6, PixelCnnConfig.Preset("M", PixelCnnArchitecture.Pyramid).PyramidBaseLayers);
+        // A version-4 file names no base layers: its smallest level keeps the model's Layers.
+        var cfg = Small(PixelCnnArchitecture.Pyramid, 1, 8, order: SuperResolutionOrder.Blocks);
+        using var model = PixelCnnModel.Create(cfg, seed: 6);
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        using var rewritten = new MemoryStream();
+        stream.Position = 0;
+        using (var source = new System.IO.Compression.ZipArchive(stream, System.IO.Compression.ZipArchiveMode.Read, leaveOpen: true))
+        using (var target = new System.IO.Compression.ZipArchive(rewritten, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+            foreach (var entry in source.Entries)
+            {
+                using var input = entry.Open();
+                using var output = target.CreateEntry(entry.FullName).Open();
+                if (entry.FullName != PixelCnnModel.ConfigEntry) { input.CopyTo(output); continue; }
+                var json = System.Text.Json.Nodes.JsonNode.Parse(input)!;
+                json["config"]!.AsObject().Remove("pyramidBaseLayers");
+                Assert.AreEqual(4, json["version"]!.GetValue<int>());
+                using var writer = new System.Text.Json.Utf8JsonWriter(output);
+                json.WriteTo(writer);
+            }
+        rewritten.Position = 0;
+        using var loaded = PixelCnnModel.Load(rewritten);
+        Assert.IsNull(loaded.Config.PyramidBaseLayers);
+        Assert.AreEqual(cfg.Layers, ((PyramidPixelCnn)loaded.Network).BaseLevel.Blocks.Count);
     }
 
     [TestMethod]
@@ -413,6 +454,10 @@ public class AuxiliaryModelTests
         Assert.AreEqual("Architecture", e.ParamName);
         e = Assert.ThrowsException<ArgumentException>(() => (Small(PixelCnnArchitecture.GatedPixelCnn, 1) with { Conditioning = ConditioningKind.Image, ConditionSize = 10 }).Validate());
         Assert.AreEqual("ConditionSize", e.ParamName);
+        e = Assert.ThrowsException<ArgumentException>(() => (Small(PixelCnnArchitecture.Pyramid, 1) with { PyramidBaseLayers = 0 }).Validate());
+        Assert.AreEqual("PyramidBaseLayers", e.ParamName);
+        e = Assert.ThrowsException<ArgumentException>(() => (Small(PixelCnnArchitecture.GatedPixelCnn, 1) with { PyramidBaseLayers = 2 }).Validate());
+        Assert.AreEqual("PyramidBaseLayers", e.ParamName);
         Assert.AreEqual(PixelCnnArchitecture.Pyramid, PixelCnnConfig.ParseArchitecture("pyramid"));
         Assert.AreEqual(PixelCnnArchitecture.Grayscale, PixelCnnConfig.ParseArchitecture("grayscale"));
     }

@@ -22,10 +22,14 @@ public sealed class PyramidPixelCnn : AuxiliaryPixelCnn
         RegisterComponents();
     }
 
-    /// <summary>The Gated PixelCNN of the smallest level (H / 2^K x W / 2^K), conditioned as the whole model is.</summary>
+    /// <summary>
+    /// The Gated PixelCNN of the smallest level (H / 2^K x W / 2^K, <see cref="PixelCnnConfig.PyramidBaseLayers"/> blocks),
+    /// conditioned as the whole model is.
+    /// </summary>
     public static PixelCnnConfig BaseConfig(PixelCnnConfig c) => c with
     {
         Architecture = PixelCnnArchitecture.GatedPixelCnn, Height = c.Height >> c.PyramidLevels, Width = c.Width >> c.PyramidLevels,
+        Layers = c.PyramidBaseLayers ?? c.Layers, PyramidBaseLayers = null,
     };
 
     /// <summary>The super-resolution network of doubling <paramref name="k"/> (0: from the smallest level up), given the level below.</summary>
@@ -34,7 +38,7 @@ public sealed class PyramidPixelCnn : AuxiliaryPixelCnn
         int shift = c.PyramidLevels - 1 - k, h = c.Height >> shift, w = c.Width >> shift;
         return c with
         {
-            Architecture = PixelCnnArchitecture.Pyramid, PyramidLevels = 1, Height = h, Width = w,
+            Architecture = PixelCnnArchitecture.Pyramid, PyramidLevels = 1, PyramidBaseLayers = null, Height = h, Width = w,
             Conditioning = ConditioningKind.Image, ConditionSize = c.Channels * h * w,
         };
     }
