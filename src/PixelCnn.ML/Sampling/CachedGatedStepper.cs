@@ -3,10 +3,11 @@
 // it through v_to_h one row down, so:
 //  - once per row i, after row i−1 is complete, each block computes its vertical stack for row
 //    i−1 (the (k/2+1) x k convolution over the cached rows i−1−k/2 .. i−1 of its vertical input,
-//    all columns, as one matrix product of the row's unfolded windows: a convolution call this
-//    small costs more in per-image overhead than in arithmetic), stores the gated result as the
-//    next block's vertical input, and folds v_to_h(v_pre[i−1]) + h_conv bias + the conditioning
-//    bias into a per-column "row bias";
+//    all columns: the input is cached as [row, column, image, channel], so each tap's inputs for
+//    the whole row are one contiguous [W·B, C_in] slice and the convolution is (k/2+1)·k matrix
+//    products accumulated in place; a convolution call this small costs more in per-image overhead
+//    than in arithmetic), stores the gated result as the next block's vertical input, and folds
+//    v_to_h(v_pre[i−1]) + h_conv bias + the conditioning bias into a per-column "row bias";
 //  - per sub-pixel, each block computes its horizontal stack at one pixel only: one matrix
 //    product of the cached window of k/2+1 columns of its horizontal input (with the row bias as
 //    the addend; see Projection), the gate in place, and the residual / skip 1x1s as matrix products with the
@@ -25,13 +26,13 @@ internal sealed class CachedGatedStepper : SubPixelStepper
     private sealed class Layer
     {
         public required GatedBlock Block;
-        /// <summary>[B, Cin, k/2 + H, k/2 + W + k/2]: the block's vertical input, zero-padded above and at the sides.</summary>
+        /// <summary>[k/2 + H, k/2 + W + k/2, B, Cin]: the block's vertical input, zero-padded above and at the sides.</summary>
         public required Tensor VInput;
         /// <summary>The block's horizontal input along the current row.</summary>
         public required RowBuffer HInput;
         /// <summary>The masked h_conv taps as a map of a RowBuffer window to h_pre (the row bias is the addend).</summary>
         public required Projection HConv;
-        /// <summary>[Cin·(k/2+1)·k, 2p]: v_conv's weight as a matrix of an unfolded window; [2p, 2p]: v_to_h's, transposed.</summary>
+        /// <summary>[k/2+1, k, Cin, 2p]: v_conv's weight per tap, transposed; [2p, 2p]: v_to_h's, transposed.</summary>
         public required Tensor VConvT, VToHT;
         /// <summary>[1 + p, p]: bias row then the transposed masked 1x1 (h_res / h_skip), for [1, g] @ W.</summary>
         public Tensor? ResidualT, SkipT;
@@ -84,10 +85,10 @@ internal sealed class CachedGatedStepper : SubPixelStepper
             _layers[l] = new Layer
             {
                 Block = block,
-                VInput = Keep(zeros([batch, cin, half + cfg.Height, w + 2 * half], device: device)),
+                VInput = Keep(zeros([half + cfg.Height, w + 2 * half, batch, cin], device: device)),
                 HInput = Keep(new RowBuffer(batch, w, half, cin, device, directWrites)),
                 HConv = Keep(new Projection(hWeight.permute(0, 2, 3, 1).reshape(2 * p, (half + 1) * cin), null, batch, device)),
-                VConvT = Keep(block.VConv.weight!.reshape(2 * p, -1).t().contiguous()),
+                VConvT = Keep(block.VConv.weight!.permute(2, 3, 1, 0).contiguous()),
                 VToHT = Keep(block.VToH.weight!.reshape(2 * p, 2 * p).t().contiguous()),
                 ResidualT = block.HRes is null ? null : Keep(Augmented(block.HRes, p)),
                 SkipT = block.HSkip is null ? null : Keep(Augmented(block.HSkip, p)),
@@ -132,18 +133,25 @@ internal sealed class CachedGatedStepper : SubPixelStepper
                 layer.RowBias.copy_(constant + block.VToH.bias);
                 continue;
             }
-            // Vertical stack of row i−1 from its cached input rows i−1−k/2 .. i−1 (padded index i−1 ..): the k-wide
-            // windows of every column, one row [W·B] each, times the weight.
-            var windows = layer.VInput.narrow(2, i - 1, half + 1).unfold(3, 2 * half + 1, 1)   // [B, Cin, k/2+1, W, k]
-                .permute(3, 0, 1, 2, 4).reshape((long)_width * Batch, -1);
-            var vPre = torch.addmm(block.VConv.bias!, windows, layer.VConvT, 1, 1);           // [W·B, 2p]
+            // Vertical stack of row i−1 from its cached input rows i−1−k/2 .. i−1 (padded index i−1 ..): tap (dy, dx) reads
+            // columns dx .. dx + W − 1 of row i−1+dy, one contiguous [W·B, Cin] slice, rows ordered (column, image).
+            Tensor? vPre = null;                                                              // [W·B, 2p]
+            for (int dy = 0; dy <= half; dy++)
+            {
+                var row = layer.VInput.select(0, i - 1 + dy).view(-1, layer.VInput.shape[3]);  // [(W + 2·(k/2))·B, Cin]
+                for (int dx = 0; dx <= 2 * half; dx++)
+                {
+                    var taps = row.narrow(0, (long)dx * Batch, (long)_width * Batch);
+                    var weight = layer.VConvT[dy, dx];
+                    vPre = vPre is null ? torch.addmm(block.VConv.bias!, taps, weight, 1, 1) : vPre.addmm_(taps, weight, 1, 1);
+                }
+            }
             var link = torch.addmm(block.VToH.bias!, vPre, layer.VToHT, 1, 1);
             layer.RowBias.copy_(link.view(_width, Batch, 2 * p) + constant);
             if (l + 1 < _layers.Length)
             {
                 var pre = layer.CondV is null ? vPre : (vPre.view(_width, Batch, 2 * p) + ByColumn(Row(layer.CondV, _spatial, i - 1))).view(-1, 2 * p);
-                var gated = GatedBlock.Gate(pre, p).view(_width, Batch, p).permute(1, 2, 0);  // [B, p, W]
-                _layers[l + 1].VInput.select(2, half + i - 1).narrow(2, half, _width).copy_(gated);
+                _layers[l + 1].VInput.select(0, half + i - 1).narrow(0, half, _width).copy_(GatedBlock.Gate(pre, p).view(_width, Batch, p));
             }
         }
     }
@@ -202,5 +210,10 @@ internal sealed class CachedGatedStepper : SubPixelStepper
         if (_evaluated != (i, j, Config.Channels - 1)) RunHorizontal(j);
     }
 
-    public override void EndRow(int i) => _layers[0].HInput.CopyInto(_layers[0].VInput, _half + i, _half);
+    public override void EndRow(int i)
+    {
+        using var scope = NewDisposeScope();
+        var input = _layers[0].HInput;                                                       // [B, k/2 + W, C]
+        _layers[0].VInput.select(0, _half + i).narrow(0, _half, _width).copy_(input.Data.narrow(1, _half, _width).permute(1, 0, 2));
+    }
 }
