@@ -176,7 +176,6 @@ internal static class AuxiliarySampling
         var drawn = zeros([count, planes, h, w], device: device);
         var scaled = zeros([count, planes, h, w], device: device); // the drawn planes in the network's scale (the rest is masked off)
         var table = PixelCnnNetwork.Scale(arange(0, levels, dtype: ScalarType.Float32, device: device), levels);
-        var values = arange(0, levels, dtype: ScalarType.Float32, device: device).unsqueeze(0);
         // Plane k's slice of the grouped 1x1 head as two matrices, transposed for [N·h·w, ·] @ W.
         var hiddenT = network.Hidden.weight!.view(planes, hidden, p).transpose(1, 2).contiguous();      // [G, p, hidden]
         var outputT = network.Output.weight!.view(planes, levels, hidden).transpose(1, 2).contiguous(); // [G, hidden, L]
@@ -196,7 +195,7 @@ internal static class AuxiliarySampling
             var partial = zeros([count, h, w], device: device);
             for (int earlier = 0; earlier < q; earlier++) partial.add_(drawn.select(1, earlier * channels + c));
             var (low, high) = SuperResolutionPixelCnn.SupportBounds(lower.select(1, c), partial, full([], 3 - q, device: device));
-            logits.masked_fill_(values.lt(low.view(rows, 1)).logical_or_(values.gt(high.view(rows, 1))), SuperResolutionPixelCnn.OutsideSupport);
+            logits.masked_fill_(SuperResolutionPixelCnn.Outside(low.view(rows), high.view(rows), 1), SuperResolutionPixelCnn.OutsideSupport);
             var pixels = new long[h * w];
             for (int a = 0; a < h; a++)
                 for (int b = 0; b < w; b++)

@@ -32,8 +32,10 @@ internal sealed class CachedGatedStepper : SubPixelStepper
         public required RowBuffer HInput;
         /// <summary>The masked h_conv taps as a map of a RowBuffer window to h_pre (the row bias is the addend).</summary>
         public required Projection HConv;
-        /// <summary>[k/2+1, k, Cin, 2p]: v_conv's weight per tap, transposed; [2p, 2p]: v_to_h's, transposed.</summary>
-        public required Tensor VConvT, VToHT;
+        /// <summary>[Cin, 2p] per tap (dy, dx), at dy·k + dx: v_conv's weight transposed.</summary>
+        public required Tensor[] VConvTaps;
+        /// <summary>[2p, 2p]: v_to_h's weight, transposed.</summary>
+        public required Tensor VToHT;
         /// <summary>[1 + p, p]: bias row then the transposed masked 1x1 (h_res / h_skip), for [1, g] @ W.</summary>
         public Tensor? ResidualT, SkipT;
         /// <summary>cond_v(h or s): [B, 2p, 1, 1] or [B, 2p, H, W].</summary>
@@ -88,7 +90,7 @@ internal sealed class CachedGatedStepper : SubPixelStepper
                 VInput = Keep(zeros([half + cfg.Height, w + 2 * half, batch, cin], device: device)),
                 HInput = Keep(new RowBuffer(batch, w, half, cin, device, directWrites)),
                 HConv = Keep(new Projection(hWeight.permute(0, 2, 3, 1).reshape(2 * p, (half + 1) * cin), null, batch, device)),
-                VConvT = Keep(block.VConv.weight!.permute(2, 3, 1, 0).contiguous()),
+                VConvTaps = Taps(block.VConv.weight!),
                 VToHT = Keep(block.VToH.weight!.reshape(2 * p, 2 * p).t().contiguous()),
                 ResidualT = block.HRes is null ? null : Keep(Augmented(block.HRes, p)),
                 SkipT = block.HSkip is null ? null : Keep(Augmented(block.HSkip, p)),
@@ -108,6 +110,14 @@ internal sealed class CachedGatedStepper : SubPixelStepper
         _head = Keep(new HeadStep(network.OutputLayers, p, cfg.Channels, network.Head.ParametersPerChannel, batch, device));
         _condLogits = network.CondLogits;
         if (_condLogits is not null) _condValues = Keep(_condLogits.Values(conditions!).permute(2, 3, 1, 0).contiguous()); // [H, W, C, B]
+    }
+
+    /// <summary>A convolution weight [out, in, kh, kw] as kh·kw matrices [in, out], tap (dy, dx) at dy·kw + dx.</summary>
+    private Tensor[] Taps(Tensor weight)
+    {
+        using var perTap = weight.permute(2, 3, 1, 0).contiguous();
+        return Enumerable.Range(0, (int)(weight.shape[2] * weight.shape[3]))
+            .Select(t => Keep(perTap[t / weight.shape[3], t % weight.shape[3]])).ToArray();
     }
 
     /// <summary>[1 + p, p]: the bias as the first row, then the masked weight transposed.</summary>
@@ -142,7 +152,7 @@ internal sealed class CachedGatedStepper : SubPixelStepper
                 for (int dx = 0; dx <= 2 * half; dx++)
                 {
                     var taps = row.narrow(0, (long)dx * Batch, (long)_width * Batch);
-                    var weight = layer.VConvT[dy, dx];
+                    var weight = layer.VConvTaps[dy * (2 * half + 1) + dx];
                     vPre = vPre is null ? torch.addmm(block.VConv.bias!, taps, weight, 1, 1) : vPre.addmm_(taps, weight, 1, 1);
                 }
             }

@@ -68,12 +68,19 @@ public sealed class SuperResolutionPixelCnn : PixelCnnNetwork
     /// dimension <paramref name="dim"/> of length 256.</summary>
     internal static Tensor SupportLogits(Tensor low, Tensor high, long dim)
     {
+        using var outside = Outside(low, high, dim);
+        return where(outside, OutsideSupport, 0f);
+    }
+
+    /// <summary>True for values 0..255 outside [<paramref name="low"/>, <paramref name="high"/>], along a new dimension
+    /// <paramref name="dim"/> of length 256 (the sampler fills its logits there with <see cref="OutsideSupport"/>).</summary>
+    internal static Tensor Outside(Tensor low, Tensor high, long dim)
+    {
         using var scope = NewDisposeScope();
         var shape = Enumerable.Repeat(1L, (int)low.dim() + 1).ToArray();
         shape[dim] = 256;
         var values = arange(0, 256, dtype: ScalarType.Float32, device: low.device).view(shape);
-        var inside = values.ge(low.unsqueeze(dim)).logical_and_(values.le(high.unsqueeze(dim)));
-        return where(inside, 0f, OutsideSupport).MoveToOuterDisposeScope();
+        return values.lt(low.unsqueeze(dim)).logical_or_(values.gt(high.unsqueeze(dim))).MoveToOuterDisposeScope();
     }
 
     /// <summary>The support logits [N, C·256, H, W] of every sub-pixel of <paramref name="x"/> [N, C, H, W] given the upsampled
