@@ -40,22 +40,34 @@ internal static class Cli
         Description = "Gated blocks of the pyramid's smallest level (the preset: half the preset's layers, 4 for S).",
     };
 
+    internal static readonly Option<int?> SuperResolutionBlocks = new("--super-resolution-blocks")
+    {
+        Description = "Residual blocks of each super-resolution level's network over the level below (the preset: 3).",
+    };
+
     /// <summary>
-    /// <paramref name="config"/> with the order --pyramid-order names and the blocks --pyramid-base-layers gives (a pyramid
-    /// only; any other architecture refuses them).
+    /// <paramref name="config"/> with the order --pyramid-order names and the blocks --pyramid-base-layers and
+    /// --super-resolution-blocks give (a pyramid only; any other architecture refuses them).
     /// </summary>
     internal static Models.PixelCnnConfig ModelWithPyramidOptions(ParseResult p, Models.PixelCnnConfig config)
     {
         var name = p.GetValue(PyramidOrder);
         var baseLayers = p.GetValue(PyramidBaseLayers);
-        foreach (var (given, option) in new[] { (name is not null, PyramidOrder.Name), (baseLayers is not null, PyramidBaseLayers.Name) })
+        var levelBlocks = p.GetValue(SuperResolutionBlocks);
+        foreach (var (given, option) in new[]
+                 {
+                     (name is not null, PyramidOrder.Name), (baseLayers is not null, PyramidBaseLayers.Name),
+                     (levelBlocks is not null, SuperResolutionBlocks.Name),
+                 })
             if (given && config.Architecture != Models.PixelCnnArchitecture.Pyramid)
                 throw new ArgumentException($"{option}: only the pyramid architecture (--arch pyramid) has one, not {config.Architecture}");
         if (baseLayers is < 1 or > 64) throw new ArgumentException($"--pyramid-base-layers must be 1..64, got {baseLayers}");
+        if (levelBlocks is < 0 or > 32) throw new ArgumentException($"--super-resolution-blocks must be 0..32, got {levelBlocks}");
         return config with
         {
             SuperResolutionOrder = ParsePyramidOrder(name, config.SuperResolutionOrder),
             PyramidBaseLayers = baseLayers ?? config.PyramidBaseLayers,
+            SuperResolutionBlocks = levelBlocks ?? config.SuperResolutionBlocks,
         };
     }
 

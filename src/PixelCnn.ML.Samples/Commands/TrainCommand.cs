@@ -29,7 +29,7 @@ internal static class TrainCommand
     {
         var cmd = new Command("train", "Train a PixelCNN density scorer on images and save it as a model zip.")
         {
-            Data, Take, ImageSize, Rgb, Cli.Architecture, Cli.PyramidOrder, Cli.PyramidBaseLayers, Preset, Epochs, MaxSteps, ConditionOnLabel, Validation, Percentile, Checkpoint, DeviceOption, Seed, Out,
+            Data, Take, ImageSize, Rgb, Cli.Architecture, Cli.PyramidOrder, Cli.PyramidBaseLayers, Cli.SuperResolutionBlocks, Preset, Epochs, MaxSteps, ConditionOnLabel, Validation, Percentile, Checkpoint, DeviceOption, Seed, Out,
         };
         cmd.SetAction(p =>
         {

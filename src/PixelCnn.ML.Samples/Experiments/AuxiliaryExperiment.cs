@@ -44,7 +44,7 @@ internal static class AuxiliaryExperiment
             "Grayscale and pyramid PixelCNNs beside the flat Gated PixelCNN on Fashion-MNIST at equal training time: test bits/dim and its split over " +
             "the parts, sampling speed against the flat cached sampler, and a picture of samples. Writes auxiliary.json and auxiliary-samples.png into --out-dir.")
         {
-            TrainImages, TestImages, Minutes, Steps, Architectures, Cli.PyramidOrder, Cli.PyramidBaseLayers, Preset, Batches, Rounds, Samples, Seed, SamplingOnly, OutDir, TrainCommand.DeviceOption,
+            TrainImages, TestImages, Minutes, Steps, Architectures, Cli.PyramidOrder, Cli.PyramidBaseLayers, Cli.SuperResolutionBlocks, Preset, Batches, Rounds, Samples, Seed, SamplingOnly, OutDir, TrainCommand.DeviceOption,
         };
         cmd.SetAction(Run);
         return cmd;
@@ -130,6 +130,7 @@ internal static class AuxiliaryExperiment
                     ["architecture"] = arch.ToString(),
                     ["super_resolution_order"] = arch == PixelCnnArchitecture.Pyramid ? config.SuperResolutionOrder.ToString() : null,
                     ["pyramid_base_layers"] = arch == PixelCnnArchitecture.Pyramid ? PyramidPixelCnn.BaseConfig(config).Layers : null,
+                    ["super_resolution_blocks"] = arch == PixelCnnArchitecture.Pyramid ? config.SuperResolutionBlocks : null,
                     ["parameters"] = model.Network.ParameterCount, ["seconds_per_step"] = trainSeconds / steps,
                     ["steps"] = steps, ["images_seen"] = steps * 32, ["train_seconds"] = trainSeconds, ["test_bits_per_dim"] = bpd, ["parts"] = partsJson,
                 });

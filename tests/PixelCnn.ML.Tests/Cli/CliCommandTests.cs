@@ -66,10 +66,23 @@ public sealed class CliCommandTests
     {
         if (order is not null) arch = $"{arch}-{order}";
         var scorer = Path.Combine(_dir, $"{arch}.zip");
-        var train = order is null
-            ? Run("train", "--arch", arch, "--take", "32", "--max-steps", "1", "--out", scorer)
-            : Run("train", "--arch", "pyramid", "--pyramid-order", order, "--take", "32", "--max-steps", "1", "--out", scorer);
+        var train = order is not null
+            ? Run("train", "--arch", "pyramid", "--pyramid-order", order, "--take", "32", "--max-steps", "1", "--out", scorer)
+            : arch == "pyramid"
+                ? Run("train", "--arch", arch, "--super-resolution-blocks", "1", "--take", "32", "--max-steps", "1", "--out", scorer)
+                : Run("train", "--arch", arch, "--take", "32", "--max-steps", "1", "--out", scorer);
         Assert.AreEqual(ToolCli.Ok, train.Code, train.Err + train.Out);
+        if (arch == "pyramid")
+        {
+            var loaded = new Microsoft.ML.MLContext(seed: 1).Model.Load(scorer, out _);
+            try
+            {
+                var density = loaded as PixelCnn.ML.Components.PixelCnnDensityTransformer
+                              ?? ((Microsoft.ML.Data.TransformerChain<Microsoft.ML.ITransformer>)loaded).OfType<PixelCnn.ML.Components.PixelCnnDensityTransformer>().Single();
+                Assert.AreEqual(1, density.Model.Config.SuperResolutionBlocks, "--super-resolution-blocks reaches the model");
+            }
+            finally { (loaded as IDisposable)?.Dispose(); }
+        }
         var png = Path.Combine(_dir, $"{arch}-samples.png");
         var sample = Run("sample", "--model", scorer, "--count", "2", "--upscale", "1", "--out", png);
         Assert.AreEqual(ToolCli.Ok, sample.Code, sample.Err + sample.Out);
@@ -84,7 +97,7 @@ public sealed class CliCommandTests
     }
 
     [TestMethod]
-    public void A_pyramid_order_is_refused_for_another_architecture_and_an_unknown_one_names_the_choices()
+    public void The_pyramid_options_are_refused_for_another_architecture_and_out_of_range_values_name_the_option()
     {
         var r = Run("train", "--arch", "gated", "--pyramid-order", "raster", "--take", "8", "--max-steps", "1", "--out", Path.Combine(_dir, "never.zip"));
         Assert.AreNotEqual(ToolCli.Ok, r.Code);
@@ -98,6 +111,12 @@ public sealed class CliCommandTests
         r = Run("train", "--arch", "pyramid", "--pyramid-base-layers", "0", "--take", "8", "--max-steps", "1", "--out", Path.Combine(_dir, "never.zip"));
         Assert.AreNotEqual(ToolCli.Ok, r.Code);
         StringAssert.Contains(r.Err, "--pyramid-base-layers must be 1..64");
+        r = Run("train", "--arch", "gated", "--super-resolution-blocks", "2", "--take", "8", "--max-steps", "1", "--out", Path.Combine(_dir, "never.zip"));
+        Assert.AreNotEqual(ToolCli.Ok, r.Code);
+        StringAssert.Contains(r.Err, "--super-resolution-blocks");
+        r = Run("train", "--arch", "pyramid", "--super-resolution-blocks", "33", "--take", "8", "--max-steps", "1", "--out", Path.Combine(_dir, "never.zip"));
+        Assert.AreNotEqual(ToolCli.Ok, r.Code);
+        StringAssert.Contains(r.Err, "--super-resolution-blocks must be 0..32");
         Assert.IsFalse(File.Exists(Path.Combine(_dir, "never.zip")));
     }
 

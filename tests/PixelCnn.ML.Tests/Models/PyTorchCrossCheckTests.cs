@@ -65,6 +65,43 @@ public class PyTorchCrossCheckTests
     }
 
     [TestMethod]
+    public void The_pyramid_positions_tool_splits_each_level_into_its_four_positions_and_they_add_up_to_our_parts()
+    {
+        if (PythonTorchMissing() is { } reason) Assert.Inconclusive(reason);
+        var dir = Directory.CreateTempSubdirectory("pixelcnn-planes-").FullName;
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var model = PixelCnnModel.Create(PixelCnnConfig.Preset("S", PixelCnnArchitecture.Pyramid), seed: 3);
+            var path = Path.Combine(dir, "pyramid.zip");
+            model.Save(path);
+            var script = RepoPaths.Get("tools", "pytorch", "pyramid_planes.py");
+            var (code, stdout, err) = Run(Python, $"\"{script}\" \"{path}\" --images 20");
+            Assert.AreEqual(0, code, err);
+            var json = JsonDocument.Parse(stdout).RootElement;
+            Assert.AreEqual(20, json.GetProperty("images").GetInt32());
+            var test = FashionMnist.Load(FashionMnistSplit.Test, 20);
+            var x = tensor(test.Images, 20, 1, 28, 28).to(ScalarType.Float32);
+            using var _ = no_grad();
+            // Our parts, nats per image → bits/dim of the image, averaged.
+            var parts = ((AuxiliaryPixelCnn)model.Network).PartNats(x).to(ScalarType.Float64).mean([0]).data<double>().ToArray()
+                .Select(n => n / 784 / Math.Log(2)).ToArray();
+            Assert.AreEqual(parts[0], json.GetProperty("base").GetDouble(), 1e-4, "the 7x7 level");
+            var levels = json.GetProperty("levels").EnumerateArray().ToArray();
+            Assert.AreEqual(2, levels.Length);
+            for (int k = 0; k < 2; k++)
+            {
+                Assert.AreEqual(14 << k, levels[k].GetProperty("size").GetInt32());
+                var positions = levels[k].GetProperty("positions").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+                Assert.AreEqual(4, positions.Length);
+                Assert.IsTrue(positions.All(b => b > 0), "every position costs bits");
+                Assert.AreEqual(parts[k + 1], positions.Sum(), 1e-4, $"level {k}: the positions add up to our part");
+            }
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [TestMethod]
     [DynamicData(nameof(Configs), DynamicDataSourceType.Method)]
     public void PyTorch_gives_the_same_logits_and_bits_per_dim_for_the_same_weights(string name, PixelCnnConfig config)
     {
