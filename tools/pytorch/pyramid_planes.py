@@ -5,7 +5,7 @@ go: the first sub-pixel of a block sees only the level below, the later ones als
 
   /usr/bin/python3 tools/pytorch/pyramid_planes.py MODEL.zip [--images N]
 """
-import argparse, gzip, io, json, math, os, sys, tempfile, zipfile
+import argparse, gzip, json, math, os, sys, tempfile, zipfile
 
 import torch
 
@@ -37,12 +37,10 @@ def main():
     dims, nats_to_bits = 28 * 28, 1 / math.log(2)
     result = {"images": x.shape[0], "levels": []}
     with torch.no_grad():
+        result["base"] = model.part_nats(x)[:, 0].mean().item() / dims * nats_to_bits  # the smallest level, as auxiliary.py scores it
         views = [x]
         for _ in range(model.depth):
             views.append(auxiliary.downsample(views[-1]))
-        base = views[model.depth]
-        base_nll = gated_pixelcnn.nll_nats(model.base_cfg, model.base_level(base, None), base)
-        result["base"] = base_nll.reshape(x.shape[0], -1).sum(1).mean().item() / dims * nats_to_bits
         for k, level in enumerate(model.levels):
             fine, lower = views[model.depth - 1 - k], views[model.depth - k]
             out = level(fine, auxiliary.upsample(lower).reshape(x.shape[0], -1))

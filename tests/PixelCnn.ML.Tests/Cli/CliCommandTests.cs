@@ -97,26 +97,18 @@ public sealed class CliCommandTests
     }
 
     [TestMethod]
-    public void The_pyramid_options_are_refused_for_another_architecture_and_out_of_range_values_name_the_option()
+    [DataRow("gated", "--pyramid-order", "raster", "--pyramid-order")]
+    [DataRow("pyramid", "--pyramid-order", "spiral", "blocks or raster")]
+    [DataRow("gated", "--pyramid-base-layers", "2", "--pyramid-base-layers")]
+    [DataRow("pyramid", "--pyramid-base-layers", "0", "--pyramid-base-layers must be 1..64")]
+    [DataRow("gated", "--super-resolution-blocks", "2", "--super-resolution-blocks")]
+    [DataRow("pyramid", "--super-resolution-blocks", "33", "--super-resolution-blocks must be 0..32")]
+    public void The_pyramid_options_are_refused_for_another_architecture_and_out_of_range_values_name_the_option(string arch, string option,
+                                                                                                                  string value, string message)
     {
-        var r = Run("train", "--arch", "gated", "--pyramid-order", "raster", "--take", "8", "--max-steps", "1", "--out", Path.Combine(_dir, "never.zip"));
+        var r = Run("train", "--arch", arch, option, value, "--take", "8", "--max-steps", "1", "--out", Path.Combine(_dir, "never.zip"));
         Assert.AreNotEqual(ToolCli.Ok, r.Code);
-        StringAssert.Contains(r.Err, "--pyramid-order");
-        r = Run("train", "--arch", "pyramid", "--pyramid-order", "spiral", "--take", "8", "--max-steps", "1", "--out", Path.Combine(_dir, "never.zip"));
-        Assert.AreNotEqual(ToolCli.Ok, r.Code);
-        StringAssert.Contains(r.Err, "blocks or raster");
-        r = Run("train", "--arch", "gated", "--pyramid-base-layers", "2", "--take", "8", "--max-steps", "1", "--out", Path.Combine(_dir, "never.zip"));
-        Assert.AreNotEqual(ToolCli.Ok, r.Code);
-        StringAssert.Contains(r.Err, "--pyramid-base-layers");
-        r = Run("train", "--arch", "pyramid", "--pyramid-base-layers", "0", "--take", "8", "--max-steps", "1", "--out", Path.Combine(_dir, "never.zip"));
-        Assert.AreNotEqual(ToolCli.Ok, r.Code);
-        StringAssert.Contains(r.Err, "--pyramid-base-layers must be 1..64");
-        r = Run("train", "--arch", "gated", "--super-resolution-blocks", "2", "--take", "8", "--max-steps", "1", "--out", Path.Combine(_dir, "never.zip"));
-        Assert.AreNotEqual(ToolCli.Ok, r.Code);
-        StringAssert.Contains(r.Err, "--super-resolution-blocks");
-        r = Run("train", "--arch", "pyramid", "--super-resolution-blocks", "33", "--take", "8", "--max-steps", "1", "--out", Path.Combine(_dir, "never.zip"));
-        Assert.AreNotEqual(ToolCli.Ok, r.Code);
-        StringAssert.Contains(r.Err, "--super-resolution-blocks must be 0..32");
+        StringAssert.Contains(r.Err, message);
         Assert.IsFalse(File.Exists(Path.Combine(_dir, "never.zip")));
     }
 
