@@ -12,43 +12,34 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Samples.Commands;
-using SkiaSharp;
 
 namespace PixelCnn.ML.Samples.Experiments;
 
 /// <summary>What one fuzz campaign found.</summary>
 public sealed record ImageFuzzResult(int Files, int Decoded, int Rejected, int RejectionsNamingTheFile, long PeakWorkingSetGrowthBytes, double Seconds,
-                                     Dictionary<string, int> RejectionReasons, HashSet<string> RejectedPaths);
+                                     Dictionary<string, int> RejectionReasons, Dictionary<string, string> Reasons);
 
 public static class ImageFuzz
 {
-    /// <summary>Seed files encoded by SkiaSharp: RGB and grey PNGs and JPEGs, and 1x1 images.</summary>
+    /// <summary>The seed file names, in the order the mutations walk them.</summary>
+    private static readonly string[] SeedNames = ["rgb.png", "grey.png", "rgb.jpg", "grey.jpg", "tiny.png", "tiny.jpg"];
+
+    /// <summary>
+    /// The seed files: RGB (32x32) and grey (28x28) PNGs and JPEGs of a gradient with a bright spot, and 1x1 images.
+    /// They were encoded once by SkiaSharp 2.88.9 and are kept as files (Experiments/FuzzSeeds), so the corpus is the
+    /// same bytes whatever encoder a later SkiaSharp brings and verdicts can be compared across versions.
+    /// </summary>
     public static List<(string Name, byte[] Bytes, bool IsPng)> SeedFiles()
     {
-        var list = new List<(string, byte[], bool)>();
-        foreach (var (name, w, h, grey, format) in new[]
-                 {
-                     ("rgb.png", 32, 32, false, SKEncodedImageFormat.Png), ("grey.png", 28, 28, true, SKEncodedImageFormat.Png),
-                     ("rgb.jpg", 32, 32, false, SKEncodedImageFormat.Jpeg), ("grey.jpg", 28, 28, true, SKEncodedImageFormat.Jpeg),
-                     ("tiny.png", 1, 1, false, SKEncodedImageFormat.Png), ("tiny.jpg", 1, 1, false, SKEncodedImageFormat.Jpeg),
-                 })
-            list.Add((name, Encode(w, h, grey, format), format == SKEncodedImageFormat.Png));
-        return list;
-    }
-
-    private static byte[] Encode(int width, int height, bool grey, SKEncodedImageFormat format)
-    {
-        using var bitmap = new SKBitmap(new SKImageInfo(width, height, grey ? SKColorType.Gray8 : SKColorType.Rgba8888, SKAlphaType.Opaque));
-        for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++)
-            {
-                double dx = x - width / 2.0, dy = y - height / 2.0;
-                byte v = (byte)Math.Clamp(40 + 150.0 * x / Math.Max(1, width - 1) + 60 * Math.Exp(-(dx * dx + dy * dy) / (width * height / 4.0)), 0, 255);
-                bitmap.SetPixel(x, y, new SKColor(v, (byte)(255 - v), (byte)(v / 2 + 60)));
-            }
-        using var image = SKImage.FromBitmap(bitmap);
-        using var data = image.Encode(format, 85);
-        return data.ToArray();
+        var assembly = typeof(ImageFuzz).Assembly;
+        return SeedNames.Select(name =>
+        {
+            using var stream = assembly.GetManifestResourceStream($"FuzzSeeds/{name}")
+                               ?? throw new InvalidOperationException($"the fuzz seed {name} is not embedded in {assembly.GetName().Name}");
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            return (name, copy.ToArray(), name.EndsWith(".png", StringComparison.Ordinal));
+        }).ToList();
     }
 
     /// <summary>Writes <paramref name="casesPerSeed"/> mutations of every seed file into <paramref name="folder"/>; returns the paths.</summary>
@@ -87,7 +78,7 @@ public static class ImageFuzz
         VBuffer<float> px = default;
         int n = 0, decoded = 0, rejected = 0, naming = 0;
         var reasons = new Dictionary<string, int>();
-        var rejectedPaths = new HashSet<string>(StringComparer.Ordinal);
+        var rejectedPaths = new Dictionary<string, string>(StringComparer.Ordinal);
         while (cursor.MoveNext())
         {
             path(ref p);
@@ -103,10 +94,10 @@ public static class ImageFuzz
             else
             {
                 rejected++;
-                rejectedPaths.Add(p.ToString());
                 var message = e.ToString();
                 if (message.Contains(p.ToString(), StringComparison.Ordinal)) naming++;
                 var key = Reason(message);
+                rejectedPaths[p.ToString()] = key;
                 reasons[key] = reasons.GetValueOrDefault(key) + 1;
             }
             if ((n & 255) == 0) peak = Math.Max(peak, Environment.WorkingSet);
@@ -276,17 +267,30 @@ public static class ImageFuzz
         var cases = new Option<int>("--cases-per-seed") { Description = "Mutations of each of the 6 seed files.", DefaultValueFactory = _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Seed of the mutations.", DefaultValueFactory = _ => 20261201 };
         var outFile = new Option<FileInfo>("--out") { Description = "JSON file to write.", DefaultValueFactory = _ => new FileInfo("image-fuzz.json") };
-        var cmd = new Command("image-fuzz", "Mutated PNG/JPEG files through the hardened loader and through ML.NET's plain LoadImages; figures to JSON.") { cases, seed, outFile };
+        var corpus = new Option<DirectoryInfo?>("--corpus")
+        {
+            Description = "Keep the mutated files in this folder; a folder that already holds them is reused as it is, so two builds can be compared on the same bytes.",
+        };
+        var verdicts = new Option<FileInfo?>("--verdicts") { Description = "Also write each file's verdict by both routes as CSV (file, hardened, ML.NET)." };
+        var cmd = new Command("image-fuzz", "Mutated PNG/JPEG files through the hardened loader and through ML.NET's plain LoadImages; figures to JSON.")
+        {
+            cases, seed, outFile, corpus, verdicts,
+        };
         cmd.SetAction(p =>
         {
-            var folder = Directory.CreateTempSubdirectory("pixelcnn-image-fuzz-").FullName;
+            var kept = p.GetValue(corpus);
+            var folder = kept?.FullName ?? Directory.CreateTempSubdirectory("pixelcnn-image-fuzz-").FullName;
             try
             {
-                var paths = WriteMutations(folder, p.GetValue(cases), p.GetValue(seed));
-                Console.Error.WriteLine($"{paths.Count} mutated files in {folder}");
+                var existing = Directory.Exists(folder) ? ImageDataCatalog.ListImageFiles(folder).Select(f => f.ImagePath).ToList() : [];
+                var paths = existing.Count > 0 ? existing : WriteMutations(folder, p.GetValue(cases), p.GetValue(seed));
+                Console.Error.WriteLine($"{paths.Count} mutated files in {folder}" + (existing.Count > 0 ? " (reused)" : ""));
                 var ours = RunHardened(folder);
                 var plain = RunPlainMlNet(paths);
-                int silentlyDecoded = plain.Decoded.Count(ours.RejectedPaths.Contains);
+                int silentlyDecoded = plain.Decoded.Count(ours.Reasons.ContainsKey);
+                if (p.GetValue(verdicts) is { } csv)
+                    File.WriteAllLines(csv.FullName, ["file,hardened,mlnet", .. paths.Order(StringComparer.Ordinal).Select(f =>
+                        $"{Path.GetFileName(f)},{(ours.Reasons.TryGetValue(f, out var r) ? r : "decoded")},{(plain.Decoded.Contains(f) ? "decoded" : "threw")}")]);
                 var giant = Path.Combine(folder, "giant-20000x20000.png");
                 File.WriteAllBytes(giant, DeclareSize(SeedFiles()[1].Bytes, 20000, 20000));
                 long before = Environment.WorkingSet;
@@ -331,7 +335,11 @@ public static class ImageFuzz
                                   $"working set +{giantPlain.PeakWorkingSetGrowthBytes / 1048576.0:F0} MiB. Wrote {p.GetValue(outFile)!.FullName}");
                 return Cli.Ok;
             }
-            finally { Directory.Delete(folder, recursive: true); }
+            finally
+            {
+                if (kept is null) Directory.Delete(folder, recursive: true);
+                else File.Delete(Path.Combine(folder, "giant-20000x20000.png"));
+            }
         });
         return cmd;
     }

@@ -1,6 +1,9 @@
 // Mutation fuzzing of the hardened loading route in a real ML.NET pipeline (LoadImagesSafely → ResizeImages →
 // ExtractPixels): 6,000 damaged PNG and JPEG files must each either decode to a well-formed pixel vector or be
-// flagged with a reason naming the file; none may crash the process, and memory stays bounded. Deterministic.
+// flagged with a reason naming the file; none may crash the process, and memory stays bounded. Deterministic. The
+// corpus is the same bytes in every build (fixed seed files), and each file's verdict must be the one recorded on
+// SkiaSharp 2.88.9 (Fixtures/image-fuzz): a decoder upgrade may not start decoding, or stop decoding, any of them.
+using System.IO.Compression;
 using PixelCnn.ML.Samples.Experiments;
 
 namespace PixelCnn.ML.Tests.Data;
@@ -26,7 +29,23 @@ public class ImageFuzzTests
             Assert.IsTrue(r.RejectionReasons.Keys.Any(k => k.Contains("truncated")) && r.RejectionReasons.Keys.Any(k => k.Contains("declares")),
                           string.Join(", ", r.RejectionReasons.Keys));
             Assert.IsTrue(r.PeakWorkingSetGrowthBytes < 512L << 20, $"working set grew {r.PeakWorkingSetGrowthBytes >> 20} MiB");
+
+            var recorded = RecordedVerdicts();
+            Assert.AreEqual(6000, recorded.Count);
+            var changed = paths.Select(Path.GetFileName).Where(f => recorded[f!] == "decoded" == r.Reasons.ContainsKey(Path.Combine(folder, f!)))
+                .Select(f => $"{f}: {recorded[f!]} before, {(r.Reasons.TryGetValue(Path.Combine(folder, f!), out var why) ? why : "decoded")} now").ToList();
+            Assert.AreEqual(0, changed.Count, $"{changed.Count} files changed verdict: " + string.Join("; ", changed.Take(20)));
         }
         finally { Directory.Delete(folder, recursive: true); }
+    }
+
+    /// <summary>File name → "decoded" or the kind of rejection, as the hardened loader gave them on SkiaSharp 2.88.9.</summary>
+    private static Dictionary<string, string> RecordedVerdicts()
+    {
+        using var gz = new GZipStream(File.OpenRead(RepoPaths.Get("tests", "PixelCnn.ML.Tests", "Fixtures", "image-fuzz", "verdicts-skiasharp-2.88.9.csv.gz")),
+                                      CompressionMode.Decompress);
+        using var reader = new StreamReader(gz);
+        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(','))
+            .ToDictionary(c => c[0], c => c[1], StringComparer.Ordinal);
     }
 }
