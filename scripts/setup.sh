@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what PixelCnn.ML needs on Debian 12 (as root) and builds the solution. Idempotent: apt
 # runs only when a package is missing. Nothing is downloaded except Debian packages and the NuGet packages of the solution (TorchSharp brings libtorch 2.10 through
-# NuGet). After the restore, TorchSharp's native library is made loadable on Debian 12's libstdc++
-# (scripts/torchsharp-glibcxx-fix.py; docs/engine.md explains why).
+# NuGet). TorchSharp's native library is made loadable on Debian 12's libstdc++ by the library's own build
+# step, as in every app that references the package (src/PixelCnn.ML/build/PixelCnn.ML.targets; docs/engine.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +26,4 @@ fi
 command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK (dotnet) is not on PATH" >&2; exit 1; }
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet restore PixelCnn.ML.sln
-packages=$(dotnet nuget locals global-packages --list | sed -n 's/^global-packages: //p')
-/usr/bin/python3 scripts/torchsharp-glibcxx-fix.py "${packages%/}/torchsharp/0.107.0/runtimes/linux-x64/native/libLibTorchSharp.so"
 dotnet build PixelCnn.ML.sln -c Release --no-restore

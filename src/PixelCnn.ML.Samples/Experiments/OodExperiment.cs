@@ -239,13 +239,13 @@ internal static class OodExperiment
                                  ?? SKTypeface.Default;
             using var canvas = new SKCanvas(bitmap);
             canvas.Clear(SKColors.Black);
-            using var paint = new SKPaint { Color = SKColors.White, IsAntialias = true, Typeface = typeface, TextSize = 18 + rng.Next(7), TextAlign = SKTextAlign.Center };
+            using var font = new SKFont(typeface, 18 + rng.Next(7));
+            using var paint = new SKPaint { Color = SKColors.White, IsAntialias = true };
             canvas.Translate(14 + rng.Next(-2, 3), 14);
             canvas.RotateDegrees(rng.Next(-15, 16));
             var digit = rng.Next(10).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var bounds = new SKRect();
-            paint.MeasureText(digit, ref bounds);
-            canvas.DrawText(digit, 0, -bounds.MidY, paint);
+            font.MeasureText(digit, out var bounds);
+            canvas.DrawText(digit, 0, -bounds.MidY, SKTextAlign.Center, font, paint);
             canvas.Flush();
             list.Add(bitmap.GetPixelSpan().ToArray());
         }

@@ -53,7 +53,7 @@ public static class ImageCrops
         return new ImageDataset(3, size, size, pixels);
     }
 
-    /// <summary>The image resized (SkiaSharp, high-quality filter) to <paramref name="width"/> x <paramref name="height"/>.</summary>
+    /// <summary>The image resized (SkiaSharp, Mitchell bicubic: what the high-quality filter was) to <paramref name="width"/> x <paramref name="height"/>.</summary>
     private static SKBitmap Resize(MLImage image, int width, int height)
     {
         var colorType = image.PixelFormat switch
@@ -67,7 +67,7 @@ public static class ImageCrops
         if (source.RowBytes != image.Width * 4 || pixels.Length != source.ByteCount)
             throw new InvalidOperationException($"unexpected pixel layout of a {image.Width}x{image.Height} image");
         System.Runtime.InteropServices.Marshal.Copy(pixels, 0, source.GetPixels(), pixels.Length);
-        return source.Resize(new SKImageInfo(width, height, colorType, SKAlphaType.Unpremul), SKFilterQuality.High)
+        return source.Resize(new SKImageInfo(width, height, colorType, SKAlphaType.Unpremul), new SKSamplingOptions(SKCubicResampler.Mitchell))
                ?? throw new InvalidOperationException($"SkiaSharp could not resize a {image.Width}x{image.Height} image to {width}x{height}");
     }
 

@@ -5,8 +5,12 @@
 //     more than the arithmetic (docs/benchmarks.md). mallopt(M_MMAP_MAX, 0) with a high trim
 //     threshold keeps them in the heap. PIXELCNN_MALLOC=default leaves glibc's defaults.
 //  2. Loading TorchSharp's native library, with one clear error when it cannot load. The common
-//     case on Debian 12 is TorchSharp 0.107's libLibTorchSharp.so asking for GLIBCXX_3.4.32, which
-//     Debian's libstdc++ lacks (the fix is scripts/torchsharp-glibcxx-fix.py; see docs/engine.md).
+//     case on Debian 12 and Ubuntu 22.04 is TorchSharp 0.107's libLibTorchSharp.so asking for
+//     GLIBCXX_3.4.32, which their libstdc++ lacks. The package's build step fixes the copy in the app's
+//     output (build/PixelCnn.ML.targets, TorchSharpGlibcxxFix); a copy that escaped it is fixed here,
+//     in place, when it can be written. The library is then loaded directly, so a failure is reported
+//     once, by us, with the dynamic loader's reason (TorchSharp's own loader would first print a long
+//     trace to the console). See docs/engine.md.
 //  3. Intra-op threads: the core count (PIXELCNN_NUM_THREADS overrides).
 //  4. A check of the CPU convolutions against float64 (ConvolutionCheck): oneDNN is switched off where it
 //     is wrong. PIXELCNN_ONEDNN=off switches it off without checking, =on keeps it without checking.
@@ -37,6 +41,8 @@ public static partial class TorchEngine
     private static string Start()
     {
         TuneAllocator();
+        var native = PrepareNativeLibrary();
+        if (native.Reason is not null) throw new TorchEngineException(LoadFailureMessage(native));
         string version;
         try
         {
@@ -44,7 +50,7 @@ public static partial class TorchEngine
         }
         catch (Exception e) when (e is TypeInitializationException or NotSupportedException or DllNotFoundException)
         {
-            throw new TorchEngineException(LoadFailureMessage(ProbeNativeLibrary()), e);
+            throw new TorchEngineException(LoadFailureMessage(native), e);
         }
         int threads = int.TryParse(Environment.GetEnvironmentVariable("PIXELCNN_NUM_THREADS"), out var t) && t > 0
             ? t : Environment.ProcessorCount;
@@ -98,27 +104,44 @@ public static partial class TorchEngine
         }
     }
 
-    /// <summary>Loads libLibTorchSharp.so directly to learn the dynamic loader's own reason for a failure.</summary>
-    internal static (string? Path, string? Reason) ProbeNativeLibrary()
+    /// <summary>The app's copy of TorchSharp's native library, where TorchSharp's loader looks first, or null.</summary>
+    internal static string? FindNativeLibrary()
     {
         var name = OperatingSystem.IsWindows() ? "LibTorchSharp.dll" : OperatingSystem.IsMacOS() ? "libLibTorchSharp.dylib" : "libLibTorchSharp.so";
-        var rid = RuntimeInformation.RuntimeIdentifier;
         var baseDir = AppContext.BaseDirectory;
-        foreach (var path in new[] { Path.Combine(baseDir, name), Path.Combine(baseDir, "runtimes", rid, "native", name),
-                                     Path.Combine(baseDir, "runtimes", "linux-x64", "native", name), Path.Combine(baseDir, "cpu", name) })
+        return new[] { Path.Combine(baseDir, name), Path.Combine(baseDir, "runtimes", RuntimeInformation.RuntimeIdentifier, "native", name),
+                       Path.Combine(baseDir, "runtimes", "linux-x64", "native", name), Path.Combine(baseDir, "cpu", name) }.FirstOrDefault(File.Exists);
+    }
+
+    /// <summary>
+    /// Fixes the app's copy of libLibTorchSharp.so when it still needs GLIBCXX_3.4.32 strongly, then loads it: the
+    /// path and the dynamic loader's reason when it cannot load (null when it loaded or was not found).
+    /// </summary>
+    internal static (string? Path, string? Reason) PrepareNativeLibrary()
+    {
+        var path = FindNativeLibrary();
+        if (path is null) return (null, null);
+        string? unfixed = null;
+        if (OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64)
         {
-            if (!File.Exists(path)) continue;
             try
             {
-                NativeLibrary.Free(NativeLibrary.Load(path));
+                if (TorchSharpGlibcxxFix.IsNeeded(path)) TorchSharpGlibcxxFix.Apply(path);
             }
-            catch (Exception e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
             {
-                return (path, e.Message);
+                unfixed = e.Message;
             }
+        }
+        try
+        {
+            NativeLibrary.Load(path); // stays loaded: TorchSharp's loader then finds this very file
             return (path, null);
         }
-        return (null, null);
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+        {
+            return (path, unfixed is null ? e.Message : $"{e.Message} (the GLIBCXX fix could not be written: {unfixed})");
+        }
     }
 
     /// <summary>The error for a TorchSharp that cannot load: the cause when known, and the fix.</summary>
@@ -127,9 +150,11 @@ public static partial class TorchEngine
         var (path, reason) = probe;
         if (reason is not null && reason.Contains("GLIBCXX_3.4.32", StringComparison.Ordinal))
             return $"TorchSharp's native library {path} cannot load: it asks for GLIBCXX_3.4.32 (GCC 13's libstdc++), and this " +
-                   "system's libstdc++ is older (Debian 12 stops at 3.4.30). Only one unused symbol needs that version. Fix: run " +
-                   "'python3 scripts/torchsharp-glibcxx-fix.py <nuget-packages>/torchsharp/0.107.0/runtimes/linux-x64/native/libLibTorchSharp.so' " +
-                   "and rebuild (scripts/setup.sh does both), or install libstdc++ from GCC 13 or newer. See docs/engine.md.";
+                   "system's libstdc++ is older (Debian 12 and Ubuntu 22.04 stop at 3.4.30). Only one unused symbol needs that version. " +
+                   "The PixelCnn.ML package's build step marks that need weak in the app's build and publish output, and this copy " +
+                   $"escaped it and could not be fixed at start-up: {reason}. Build or publish the app with the PixelCnn.ML package " +
+                   "referenced (without PixelCnnFixTorchSharp=false), let the process write that file once, or install libstdc++ " +
+                   "from GCC 13 or newer.";
         if (path is null)
             return "TorchSharp's native library (libLibTorchSharp and libtorch) was not found next to the application. " +
                    "Reference TorchSharp-cpu (or TorchSharp-cuda-linux / TorchSharp-cuda-windows) in the application project, " +

@@ -37,35 +37,37 @@ public static class PictureWriter
         int cellW = first.Width * upscale, cellH = first.Height * upscale;
 
         using var typeface = SKTypeface.FromFamilyName("DejaVu Sans") ?? SKTypeface.Default;
-        using var text = new SKPaint { Color = SKColors.White, IsAntialias = true, TextSize = FontSize, Typeface = typeface };
-        int labelW = rowLabels is null ? 0 : (int)Math.Ceiling(rowLabels.Max(l => text.MeasureText(l)) + 2 * padding + 4);
+        using var font = new SKFont(typeface, FontSize);
+        using var text = new SKPaint { Color = SKColors.White, IsAntialias = true };
+        int labelW = rowLabels is null ? 0 : (int)Math.Ceiling(rowLabels.Max(l => font.MeasureText(l)) + 2 * padding + 4);
         int titleH = title is null ? 0 : (int)FontSize + 8;
         int scaleH = scale is null ? 0 : 40;
         int width = checked(labelW + cols * (cellW + padding) + padding);
         int height = checked(titleH + rows * (cellH + padding) + padding + scaleH);
-        width = Math.Max(width, title is null ? 0 : (int)text.MeasureText(title) + 8);
+        width = Math.Max(width, title is null ? 0 : (int)font.MeasureText(title) + 8);
         if (scale is not null) width = Math.Max(width, 220);
 
         var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
         using var canvas = new SKCanvas(bitmap);
         canvas.Clear(SKColors.Black);
-        using var pixels = new SKPaint { FilterQuality = SKFilterQuality.None, IsAntialias = false };
+        var nearest = new SKSamplingOptions(SKFilterMode.Nearest);
         for (int i = 0; i < cells.Count; i++)
         {
-            using var cell = ToBitmap(cells[i]);
+            using var cell = SKImage.FromBitmap(ToBitmap(cells[i]));
             int left = labelW + padding + (i % cols) * (cellW + padding);
             int top = titleH + padding + (i / cols) * (cellH + padding);
-            canvas.DrawBitmap(cell, new SKRect(left, top, left + cellW, top + cellH), pixels);
+            canvas.DrawImage(cell, new SKRect(left, top, left + cellW, top + cellH), nearest);
         }
-        if (title is not null) canvas.DrawText(title, 4, FontSize + 2, text);
+        if (title is not null) canvas.DrawText(title, 4, FontSize + 2, SKTextAlign.Left, font, text);
         if (rowLabels is not null)
             for (int r = 0; r < rows; r++)
-                canvas.DrawText(rowLabels[r], padding + 2, titleH + padding + r * (cellH + padding) + cellH / 2f + FontSize / 3, text);
-        if (scale is not null) DrawScale(canvas, scale, new SKRect(padding + 4, height - scaleH + 4, Math.Min(width - padding - 4, padding + 4 + 256), height - scaleH + 16), text);
+                canvas.DrawText(rowLabels[r], padding + 2, titleH + padding + r * (cellH + padding) + cellH / 2f + FontSize / 3, SKTextAlign.Left, font, text);
+        if (scale is not null)
+            DrawScale(canvas, scale, new SKRect(padding + 4, height - scaleH + 4, Math.Min(width - padding - 4, padding + 4 + 256), height - scaleH + 16), font, text);
         return bitmap;
     }
 
-    private static void DrawScale(SKCanvas canvas, ColorScale scale, SKRect bar, SKPaint text)
+    private static void DrawScale(SKCanvas canvas, ColorScale scale, SKRect bar, SKFont font, SKPaint text)
     {
         using var ramp = new SKPaint
         {
@@ -75,10 +77,9 @@ public static class PictureWriter
         float y = bar.Bottom + FontSize;
         string lo = scale.Min.ToString("G3", System.Globalization.CultureInfo.InvariantCulture);
         string hi = scale.Max.ToString("G3", System.Globalization.CultureInfo.InvariantCulture);
-        canvas.DrawText(lo, bar.Left, y, text);
-        canvas.DrawText(hi, bar.Right - text.MeasureText(hi), y, text);
-        float captionW = text.MeasureText(scale.Caption);
-        canvas.DrawText(scale.Caption, bar.MidX - captionW / 2, y, text);
+        canvas.DrawText(lo, bar.Left, y, SKTextAlign.Left, font, text);
+        canvas.DrawText(hi, bar.Right, y, SKTextAlign.Right, font, text);
+        canvas.DrawText(scale.Caption, bar.MidX, y, SKTextAlign.Center, font, text);
     }
 
     /// <summary>A picture cell as a Skia bitmap (grey shown as R = G = B).</summary>

@@ -22,42 +22,115 @@ public class MlNetRouteTests
     private const string RouteDoc = "docs/mlnet-saving.md";
 
     [TestMethod]
-    public void The_mlnet_version_is_the_one_the_saving_route_was_built_against()
+    public void The_loaded_mlnet_is_in_the_supported_range_the_package_states_and_has_every_member_the_route_calls()
     {
-        var info = typeof(MLContext).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
-        Assert.IsTrue(info.StartsWith(MlNetAccess.PinnedVersion, StringComparison.Ordinal),
-            $"Microsoft.ML is {info} but the saving route was built and tested against {MlNetAccess.PinnedVersion}: re-check the internals " +
-            $"it uses and update the pin ({RouteDoc}).");
+        var version = Version.Parse(MlNetAccess.LoadedVersion);
+        Assert.IsTrue(version >= new Version(6, 0, 0) && version < new Version(7, 0, 0), $"Microsoft.ML {version} is outside {MlNetAccess.SupportedRange}");
+        var project = File.ReadAllText(RepoPaths.Get("src", "PixelCnn.ML", "PixelCnn.ML.csproj"));
+        StringAssert.Contains(project, "<MlNetVersion>6.0.0</MlNetVersion>");
+        StringAssert.Contains(project, "<MlNetRange>[$(MlNetVersion),7.0.0)</MlNetRange>", "the package states the range the start-up check names");
+        Assert.AreEqual(0, MlNetAccess.Missing().Count, $"ML.NET {version} lacks what the saving route calls ({RouteDoc}): " + string.Join(", ", MlNetAccess.Missing()));
+        MlNetAccess.EnsureSupported();
     }
 
     [TestMethod]
-    public void The_internal_members_the_route_uses_exist_in_this_mlnet()
+    public void An_mlnet_that_lacks_a_member_is_one_error_naming_the_version_found_and_the_range_supported()
     {
-        const BindingFlags any = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static;
-        var core = typeof(ICanSaveModel).Assembly;
-        var data = typeof(TransformerChain<>).Assembly;
-        var missing = new List<string>();
-        void Need(Assembly a, string type, params string[] members)
+        var missing = MlNetAccess.Missing([.. MlNetAccess.Required, ("Microsoft.ML.Core", "Microsoft.ML.ModelSaveContext", ["SaveEverything"]),
+                                          ("Microsoft.ML.Data", "Microsoft.ML.Data.NoSuchCatalog", [])]);
+        CollectionAssert.AreEqual(new[] { "Microsoft.ML.ModelSaveContext.SaveEverything", "Microsoft.ML.Data.NoSuchCatalog" }, missing);
+        var message = MlNetAccess.Describe("7.1.0", missing)!;
+        StringAssert.Contains(message, "loaded Microsoft.ML 7.1.0");
+        StringAssert.Contains(message, "supports Microsoft.ML [6.0.0, 7.0.0)");
+        StringAssert.Contains(message, "Microsoft.ML.ModelSaveContext.SaveEverything");
+        StringAssert.Contains(message, "PixelCnn.ML 0.1.x");
+        Assert.IsNull(MlNetAccess.Describe("6.0.0", []));
+    }
+
+    [TestMethod]
+    public void The_start_up_check_lists_every_non_public_mlnet_member_the_library_references()
+    {
+        // Every reference of the compiled library into Microsoft.ML.Core/Data (method bodies, signatures, fields,
+        // attributes) is resolved against the real ML.NET assemblies; those that are not public must be in
+        // MlNetAccess.Required, or the start-up check would miss them, and non-public members may be called only from
+        // MlNetAccess and ComponentSaving, the never-inlined code behind the check.
+        var resolver = new Mono.Cecil.DefaultAssemblyResolver();
+        resolver.AddSearchDirectory(AppContext.BaseDirectory);
+        using var library = Mono.Cecil.AssemblyDefinition.ReadAssembly(typeof(MlNetAccess).Assembly.Location, new Mono.Cecil.ReaderParameters { AssemblyResolver = resolver });
+        var used = new SortedSet<string>(StringComparer.Ordinal);
+        var misplaced = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var (reference, owner) in MlNetReferences(library))
         {
-            var t = a.GetType(type);
-            if (t is null)
+            var definition = reference switch
             {
-                missing.Add(type);
-                return;
+                Mono.Cecil.MethodReference m => (Mono.Cecil.IMemberDefinition?)m.Resolve(),
+                Mono.Cecil.FieldReference f => f.Resolve(),
+                Mono.Cecil.TypeReference t => t.Resolve(),
+                _ => null,
+            };
+            Assert.IsNotNull(definition, $"{reference.FullName} does not resolve in the ML.NET this test runs on");
+            if (definition is Mono.Cecil.TypeDefinition type)
+            {
+                if (!Visible(type)) used.Add(ReflectionName(type));
+                continue;
             }
-            foreach (var m in members)
-                if (t.GetMember(m, any).Length == 0) missing.Add($"{type}.{m}");
+            bool memberPublic = definition switch
+            {
+                Mono.Cecil.MethodDefinition m => m.IsPublic || m.IsFamily || m.IsFamilyOrAssembly,
+                Mono.Cecil.FieldDefinition f => f.IsPublic || f.IsFamily || f.IsFamilyOrAssembly,
+                _ => true,
+            };
+            if (!memberPublic || !Visible(definition.DeclaringType))
+            {
+                var name = definition.Name.StartsWith("get_", StringComparison.Ordinal) || definition.Name.StartsWith("set_", StringComparison.Ordinal)
+                    ? definition.Name[4..] : definition.Name;
+                used.Add($"{ReflectionName(definition.DeclaringType)}.{name}");
+                if (owner is not (null or nameof(MlNetAccess) or nameof(ComponentSaving))) misplaced.Add($"{owner} calls {ReflectionName(definition.DeclaringType)}.{name}");
+            }
         }
-        Need(core, "Microsoft.ML.ModelSaveContext", "CheckAtModel", "SetVersionInfo", "SaveTextStream", "SaveBinaryStream", "Writer", "InRepository");
-        Need(core, "Microsoft.ML.ModelLoadContext", "CheckAtModel", "TryLoadTextStream", "TryLoadBinaryStream", "Reader");
-        Need(core, "Microsoft.ML.VersionInfo");
-        Need(core, "Microsoft.ML.LoadableClassAttribute");
-        Need(core, "Microsoft.ML.SignatureLoadModel");
-        Need(core, "Microsoft.ML.Runtime.IHostEnvironmentInternal", "Seed", "GpuDeviceId", "FallbackToCpu");
-        Need(data, "Microsoft.ML.Data.CatalogUtils", "GetEnvironment");
-        Need(core, "Microsoft.ML.SchemaShape+Column", ".ctor");
-        Assert.AreEqual(0, missing.Count, $"ML.NET {typeof(MLContext).Assembly.GetName().Version} lacks what the saving route calls ({RouteDoc}): " +
-                                          string.Join(", ", missing));
+        var listed = MlNetAccess.Required.SelectMany(r => r.Members.Select(m => $"{r.Type}.{m}").Prepend(r.Type)).ToHashSet(StringComparer.Ordinal);
+        var unlisted = used.Where(u => !listed.Contains(u)).ToList();
+        Assert.IsTrue(used.Count >= 10, $"only {used.Count} non-public references found: {string.Join(", ", used)}");
+        Assert.AreEqual(0, unlisted.Count, "non-public ML.NET members the library calls but MlNetAccess.Required does not list: " + string.Join(", ", unlisted));
+        Assert.AreEqual(0, misplaced.Count, "non-public ML.NET members called outside MlNetAccess and ComponentSaving: " + string.Join("; ", misplaced));
+    }
+
+    private static bool Visible(Mono.Cecil.TypeDefinition type) =>
+        type.IsNested ? (type.IsNestedPublic || type.IsNestedFamily || type.IsNestedFamilyOrAssembly) && Visible(type.DeclaringType) : type.IsPublic;
+
+    private static string ReflectionName(Mono.Cecil.TypeReference type) => type.FullName.Replace('/', '+');
+
+    /// <summary>
+    /// Every type, method and field reference of <paramref name="library"/> whose scope is Microsoft.ML.Core or
+    /// Microsoft.ML.Data, with the name of the outermost type whose code makes it (null for assembly attributes).
+    /// </summary>
+    private static IEnumerable<(Mono.Cecil.MemberReference Reference, string? Owner)> MlNetReferences(Mono.Cecil.AssemblyDefinition library)
+    {
+        static bool FromMlNet(Mono.Cecil.TypeReference? t) =>
+            t?.GetElementType().Scope is Mono.Cecil.AssemblyNameReference { Name: "Microsoft.ML.Core" or "Microsoft.ML.Data" };
+        IEnumerable<Mono.Cecil.MemberReference> FromAttribute(Mono.Cecil.CustomAttribute a) =>
+            a.ConstructorArguments.Select(arg => arg.Value).OfType<Mono.Cecil.TypeReference>().Where(FromMlNet).Append<Mono.Cecil.MemberReference>(a.Constructor);
+        var found = new List<(Mono.Cecil.MemberReference, string?)>();
+        found.AddRange(library.CustomAttributes.SelectMany(FromAttribute)
+            .Where(r => FromMlNet(r.DeclaringType) || FromMlNet(r as Mono.Cecil.TypeReference)).Select(r => (r, (string?)null)));
+        foreach (var type in library.MainModule.GetTypes())
+        {
+            var owner = type;
+            while (owner.DeclaringType is not null) owner = owner.DeclaringType;
+            void Add(Mono.Cecil.MemberReference r) => found.Add((r, owner.Name));
+            foreach (var i in type.Interfaces.Select(i => i.InterfaceType).Where(FromMlNet)) Add(i);
+            if (FromMlNet(type.BaseType)) Add(type.BaseType);
+            foreach (var field in type.Fields.Where(f => FromMlNet(f.FieldType))) Add(field.FieldType);
+            foreach (var method in type.Methods)
+            {
+                foreach (var t in method.Parameters.Select(p => p.ParameterType).Append(method.ReturnType).Where(FromMlNet)) Add(t);
+                if (!method.HasBody) continue;
+                foreach (var instruction in method.Body.Instructions)
+                    if (instruction.Operand is Mono.Cecil.MemberReference m && (FromMlNet(m.DeclaringType) || FromMlNet(m as Mono.Cecil.TypeReference)))
+                        Add(m);
+            }
+        }
+        return found.Select(f => (f.Item1 is Mono.Cecil.TypeReference t ? t.GetElementType() : f.Item1, f.Item2));
     }
 
     [TestMethod]
@@ -258,6 +331,44 @@ public class MlNetRouteTests
         var applied = ApplyInFreshProcess(path, $"idx:{images},{labels}", dir.Path, "Score,PValue");
         CollectionAssert.AreEqual(scores, applied.Select(r => r[0]).ToArray());
         CollectionAssert.AreEqual(pValues, applied.Select(r => r[1]).ToArray());
+    }
+
+    [TestMethod]
+    public void The_hardened_loader_and_a_purifier_load_in_a_fresh_process_with_the_same_outputs()
+    {
+        using var dir = new TempDirectory();
+        var folder = Path.Combine(dir.Path, "untrusted");
+        var random = new Random(8);
+        for (int i = 0; i < 8; i++)
+        {
+            var px = new byte[64];
+            for (int p = 0; p < 64; p++) px[p] = (byte)((p / 8 % 2 == 0 ? 170 : 30) + random.Next(9));
+            PictureWriter.SavePng(new RasterImage(8, 8, 1, px), Path.Combine(folder, $"{i:D2}.png"));
+        }
+        var whole = File.ReadAllBytes(Path.Combine(folder, "00.png"));
+        File.WriteAllBytes(Path.Combine(folder, "99-truncated.png"), whole[..(whole.Length / 2)]);
+        var ml = new MLContext(seed: 4);
+        var files = ml.Data.LoadImagesFromFolder(folder);
+        var path = Path.Combine(dir.Path, "purifier.zip");
+        string[] errors, purified;
+        using (var model = ml.Transforms.LoadImagesSafely("Image", null, "ImagePath", new SafeImageLoadingOptions { OnError = ImageErrorPolicy.FlagRow })
+                   .Append(ml.Transforms.ResizeImages("Image", 8, 8))
+                   .Append(ml.Transforms.ExtractPixels("Pixels", "Image", colorsToExtract: ImagePixelExtractingEstimator.ColorBits.Red))
+                   .Append(ml.Transforms.PixelCnnPurify(new PixelCnnPurifierEstimator.Options
+                   { FeatureColumnName = "Pixels", OutputColumnName = "Purified", Epsilon = 8, Model = DensityScorerTests.Tiny, Training = { BatchSize = 4, MaxSteps = 2 } }))
+                   .Fit(files))
+        {
+            var output = model.Transform(files);
+            errors = output.GetColumn<string>("ImageError").ToArray();
+            purified = Rows(output, "Purified");
+            ml.Model.Save(model, files.Schema, path);
+        }
+        Assert.AreEqual(9, errors.Length);
+        Assert.AreEqual(1, errors.Count(e => e.Length > 0), "the truncated file is flagged");
+        var applied = ApplyInFreshProcess(path, folder, dir.Path, "Purified");
+        CollectionAssert.AreEqual(purified, applied.Select(r => r[0]).ToArray());
+        var appliedErrors = ApplyInFreshProcess(path, folder, dir.Path, "ImageError");
+        CollectionAssert.AreEqual(errors.Select(e => e.Length > 0).ToArray(), appliedErrors.Select(r => r[0].Length > 0).ToArray(), "the same rows flagged");
     }
 
     /// <summary>IDX files of <paramref name="count"/> random 8x8 grey images labelled 0, 1, 2, 0, ... in <paramref name="dir"/>.</summary>

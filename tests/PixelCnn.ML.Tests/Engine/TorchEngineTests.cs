@@ -34,7 +34,8 @@ public class TorchEngineTests
         StringAssert.Contains(message, "/app/runtimes/linux-x64/native/libLibTorchSharp.so");
         StringAssert.Contains(message, "GLIBCXX_3.4.32");
         StringAssert.Contains(message, "Debian 12");
-        StringAssert.Contains(message, "scripts/torchsharp-glibcxx-fix.py");
+        StringAssert.Contains(message, "build step");
+        StringAssert.Contains(message, "PixelCnnFixTorchSharp=false");
     }
 
     [TestMethod]

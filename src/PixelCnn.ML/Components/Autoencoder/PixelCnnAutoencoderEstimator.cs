@@ -85,7 +85,7 @@ public sealed class PixelCnnAutoencoderEstimator : IEstimator<PixelCnnAutoencode
     public PixelCnnAutoencoderTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        GetOutputSchema(SchemaShape.Create(input.Schema));
+        GetOutputSchema(MlNetAccess.ShapeOf(input.Schema));
         using var ch = _env.Start("PixelCnnAutoencoder");
         var data = PixelCnnFitting.Prepare(_env, input, _o, null, null, (cfg, _) => cfg.AsAutoencoder(_o.EmbeddingSize, _o.Conditioning), ch);
         var model = PixelCnnFitting.Train(data, _o, ch).Model;

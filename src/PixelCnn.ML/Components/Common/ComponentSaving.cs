@@ -5,6 +5,7 @@
 //   config.json         the PixelCNN's configuration (the same file as in a standalone model file)
 //   weights.safetensors the network's state dict, loadable in PyTorch
 // ML.NET finds the loader through [assembly: LoadableClass] and the assembly named in the header.
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -26,10 +27,21 @@ internal static class ComponentSaving
                                                      loaderSignature: LoaderSignature, loaderAssemblyName: typeof(Info).Assembly.FullName);
     }
 
+    // Each entry point checks the loaded ML.NET first (MlNetAccess.EnsureSupported); the members it lacks are referenced
+    // only from the never-inlined methods behind it, so a mismatch is one clear error, not a MissingMethodException.
+
     public static void Save(ModelSaveContext ctx, Info info, JsonObject options, PixelCnnModel? model,
                             IEnumerable<(string Prefix, PixelCnnModel Model)>? extraModels = null)
     {
         ArgumentNullException.ThrowIfNull(ctx);
+        MlNetAccess.EnsureSupported();
+        SaveEntries(ctx, info, options, model, extraModels);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SaveEntries(ModelSaveContext ctx, Info info, JsonObject options, PixelCnnModel? model,
+                                    IEnumerable<(string Prefix, PixelCnnModel Model)>? extraModels)
+    {
         if (!ctx.InRepository) throw new NotSupportedException("PixelCNN components are saved into a model zip (mlContext.Model.Save), not into a bare stream.");
         ctx.CheckAtModel();
         ctx.SetVersionInfo(info.ToVersionInfo());
@@ -68,6 +80,13 @@ internal static class ComponentSaving
     /// <summary>Reads the model whose entry names start with <paramref name="prefix"/>, on the loading MLContext's device.</summary>
     public static PixelCnnModel LoadModel(IHostEnvironment env, ModelLoadContext ctx, Info info, string prefix)
     {
+        MlNetAccess.EnsureSupported();
+        return ReadModel(env, ctx, info, prefix);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static PixelCnnModel ReadModel(IHostEnvironment env, ModelLoadContext ctx, Info info, string prefix)
+    {
         var device = MlNetAccess.Device(env, null, null);
         try
         {
@@ -93,6 +112,13 @@ internal static class ComponentSaving
     public static SavedOptions LoadOptions(ModelLoadContext ctx, Info info)
     {
         ArgumentNullException.ThrowIfNull(ctx);
+        MlNetAccess.EnsureSupported();
+        return ReadOptions(ctx, info);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static SavedOptions ReadOptions(ModelLoadContext ctx, Info info)
+    {
         ctx.CheckAtModel(info.ToVersionInfo());
         int layout = ctx.Reader.ReadInt32();
         if (layout != 1) throw Error(info, $"unknown layout {layout}");

@@ -15,5 +15,5 @@ internal static class SchemaErrors
         schema.GetColumnOrNull(column) ?? throw Missing(role, column);
 
     public static SchemaShape.Column Find(SchemaShape schema, string role, string column) =>
-        schema.TryFindColumn(column, out var c) ? c : throw Missing(role, column);
+        schema.Where(c => c.Name == column).Select(c => (SchemaShape.Column?)c).FirstOrDefault() ?? throw Missing(role, column);
 }

@@ -96,7 +96,7 @@ public sealed class PixelCnnConditionalSamplerEstimator : IEstimator<PixelCnnCon
     public PixelCnnConditionalSamplerTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        GetOutputSchema(SchemaShape.Create(input.Schema));
+        GetOutputSchema(MlNetAccess.ShapeOf(input.Schema));
         using var ch = _env.Start("PixelCnnConditionalSampler");
         var data = PixelCnnFitting.Prepare(_env, input, _o, _o.ConditionColumnName, _o.ClassCount, (cfg, cond) => cfg with
         {

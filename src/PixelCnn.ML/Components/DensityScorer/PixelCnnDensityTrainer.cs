@@ -120,7 +120,7 @@ public sealed class PixelCnnDensityTrainer : IEstimator<PixelCnnDensityTransform
     public PixelCnnDensityTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        GetOutputSchema(SchemaShape.Create(input.Schema));
+        GetOutputSchema(MlNetAccess.ShapeOf(input.Schema));
         using var ch = _env.Start("PixelCnnDensity");
         var data = PixelCnnFitting.Prepare(_env, input, _o, _o.ConditionColumnName, _o.ClassCount, (cfg, cond) => cfg with
         {

@@ -78,7 +78,7 @@ public sealed class SafeImageLoadingEstimator : IEstimator<SafeImageLoadingTrans
     public SafeImageLoadingTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        GetOutputSchema(SchemaShape.Create(input.Schema));
+        GetOutputSchema(MlNetAccess.ShapeOf(input.Schema));
         return new SafeImageLoadingTransformer(_s);
     }
 }

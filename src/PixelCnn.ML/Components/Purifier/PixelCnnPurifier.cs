@@ -68,7 +68,7 @@ public sealed class PixelCnnPurifierEstimator : IEstimator<PixelCnnPurifierTrans
     public PixelCnnPurifierTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        GetOutputSchema(SchemaShape.Create(input.Schema));
+        GetOutputSchema(MlNetAccess.ShapeOf(input.Schema));
         using var ch = _env.Start("PixelCnnPurifier");
         var data = PixelCnnFitting.Prepare(_env, input, _o, null, null, (cfg, _) => cfg with
         {
