@@ -156,6 +156,41 @@ public class PackageConsumerTests
         StringAssert.Contains(Engine.GlibcxxFixTests.VersionNeed(LoadedTorchSharp(run)), "Flags: WEAK", "the build step fixed the published copy");
     }
 
+    [TestMethod]
+    public void Beside_mlnet_torchsharp_onnx_and_data_analysis_the_app_restores_without_conflicts_and_runs_the_hardened_loader_and_pictures()
+    {
+        // Microsoft.ML.TorchSharp, Microsoft.ML.OnnxTransformer and Microsoft.Data.Analysis in the same app as the package:
+        // no NU1605/NU1608 (errors here), and a DataFrame of paths through LoadImagesSafely into the scorer, ML.NET's
+        // RandomizedPca on the same pixels, and a picture of the images drawn with the package's PictureWriter, all in one
+        // process. (ML.NET's own TorchSharp trainers do not run on TorchSharp 0.107: docs/packaging.md.)
+        var feed = RequireFeed();
+        var app = Path.Combine(WorkRoot.Value, "coexist");
+        WriteAppFolder(app, CoexistProgram);
+        foreach (var package in new[] { new[] { "Microsoft.ML" }, ["Microsoft.ML.TorchSharp"], ["Microsoft.ML.OnnxTransformer"], ["Microsoft.Data.Analysis"],
+                                        ["PixelCnn.ML", "--version", feed.Version], ["TorchSharp-cpu"] })
+        {
+            var add = Dotnet(app, ["add", "package", .. package]);
+            Assert.AreEqual(0, add.ExitCode, add.ToString());
+            Assert.IsFalse(add.ToString().Contains("NU1608", StringComparison.Ordinal) || add.ToString().Contains("NU1605", StringComparison.Ordinal), add.ToString());
+        }
+        var photos = Path.Combine(WorkRoot.Value, "coexist-photos");
+        CopyFolder(Photos.Value, photos);
+        var truncated = Path.Combine(photos, "photos", "test", "anomaly", "000.png");
+        File.WriteAllBytes(truncated, File.ReadAllBytes(truncated)[..40]);
+        var run = Dotnet(app, "run", "--disable-build-servers", "--", photos);
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        var rows = Lines(run, "row ").ToList();
+        Assert.AreEqual(TestRows, rows.Count, run.ToString());
+        var flagged = rows.Where(r => r.Contains("error=", StringComparison.Ordinal) && !r.EndsWith("error=", StringComparison.Ordinal)).ToList();
+        Assert.AreEqual(1, flagged.Count, run.ToString());
+        StringAssert.Contains(flagged[0], truncated, "the hardened loader names the file");
+        StringAssert.Contains(flagged[0], "bits=NaN", "a bad file scores NaN, never a zero-filled image");
+        Assert.AreEqual(1, Lines(run, "pca auc: ").Count(), run.ToString());
+        using var picture = SkiaSharp.SKBitmap.Decode(Path.Combine(photos, "scores.png"));
+        Assert.IsNotNull(picture, run.ToString());
+        Assert.IsTrue(picture.Width > 8 * 4 && picture.Height > 8 * 4, $"{picture.Width}x{picture.Height}");
+    }
+
     private static float[] Scores(CliResult run)
     {
         var scores = Lines(run, "score ").Select(l => float.Parse(l[(l.IndexOf(':') + 1)..], CultureInfo.InvariantCulture)).ToArray();
@@ -241,6 +276,27 @@ public class PackageConsumerTests
     {
         var feed = Feed.Value;
         var app = Path.Combine(WorkRoot.Value, "app");
+        WriteAppFolder(app, ConsumerProgram.Replace("//SNIPPET\n", ReadmeSnippet()));
+        // As the README says: the newest ML.NET, then the package and libtorch. A prerelease needs its version named.
+        foreach (var package in new[] { new[] { "Microsoft.ML" }, ["PixelCnn.ML", "--version", feed.Version], ["TorchSharp-cpu"] })
+        {
+            var add = Dotnet(app, ["add", "package", .. package]);
+            Assert.AreEqual(0, add.ExitCode, add.ToString());
+            Assert.IsFalse(add.ToString().Contains("NU1608", StringComparison.Ordinal) || add.ToString().Contains("NU1605", StringComparison.Ordinal), add.ToString());
+        }
+        var project = File.ReadAllText(Path.Combine(app, "App.csproj"));
+        StringAssert.Contains(project, "Include=\"Microsoft.ML\" Version=\"6.", "dotnet add package Microsoft.ML gives ML.NET 6");
+        return app;
+    }
+
+    /// <summary>
+    /// A console app folder outside the repository: stop files for MSBuild's search of parent folders, a nuget.config with
+    /// the feed and the machine's packages folder as the only sources and an empty packages folder of its own, a project
+    /// that treats NU1605/NU1608 as errors, and <paramref name="program"/> as Program.cs.
+    /// </summary>
+    private static void WriteAppFolder(string app, string program)
+    {
+        var feed = Feed.Value;
         Directory.CreateDirectory(app);
         // Stop files: MSBuild looks for these in every parent folder; an empty one here ends the search.
         foreach (var stop in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
@@ -272,18 +328,66 @@ public class PackageConsumerTests
               </PropertyGroup>
             </Project>
             """);
-        File.WriteAllText(Path.Combine(app, "Program.cs"), ConsumerProgram.Replace("//SNIPPET\n", ReadmeSnippet()));
-        // As the README says: the newest ML.NET, then the package and libtorch. A prerelease needs its version named.
-        foreach (var package in new[] { new[] { "Microsoft.ML" }, ["PixelCnn.ML", "--version", feed.Version], ["TorchSharp-cpu"] })
-        {
-            var add = Dotnet(app, ["add", "package", .. package]);
-            Assert.AreEqual(0, add.ExitCode, add.ToString());
-            Assert.IsFalse(add.ToString().Contains("NU1608", StringComparison.Ordinal) || add.ToString().Contains("NU1605", StringComparison.Ordinal), add.ToString());
-        }
-        var project = File.ReadAllText(Path.Combine(app, "App.csproj"));
-        StringAssert.Contains(project, "Include=\"Microsoft.ML\" Version=\"6.", "dotnet add package Microsoft.ML gives ML.NET 6");
-        return app;
+        File.WriteAllText(Path.Combine(app, "Program.cs"), program);
     }
+
+    /// <summary>
+    /// The coexistence app's Program.cs: a DataFrame of test image paths (Microsoft.Data.Analysis) through the hardened
+    /// loader into a PixelCNN scorer trained on photos/ok, ML.NET's RandomizedPca on the same pixels, and a picture of the
+    /// readable test images titled with their scores (scores.png), in one process beside Microsoft.ML.TorchSharp and
+    /// Microsoft.ML.OnnxTransformer.
+    /// </summary>
+    private const string CoexistProgram = """
+        using System.Globalization;
+        using Microsoft.Data.Analysis;
+        using Microsoft.ML;
+        using Microsoft.ML.Data;
+        using Microsoft.ML.Transforms.Image;
+        using PixelCnn.ML;
+        using PixelCnn.ML.Components;
+        using PixelCnn.ML.Models;
+        using PixelCnn.ML.Pictures;
+
+        var root = args[0];
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(ImageDataCatalog.ListImageFiles(Path.Combine(root, "photos", "ok")));
+        var tests = ImageDataCatalog.ListImageFiles(Path.Combine(root, "photos", "test"));
+        var frame = new DataFrame(new StringDataFrameColumn("ImagePath", tests.Select(f => f.ImagePath)),
+                                  new SingleDataFrameColumn("Label", tests.Select(f => f.Label == "anomaly" ? 1f : 0f)));
+        var pixels = ml.Transforms.LoadImagesSafely("Image", null, "ImagePath", new SafeImageLoadingOptions { OnError = ImageErrorPolicy.FlagRow })
+            .Append(ml.Transforms.ResizeImages("Image", 8, 8))
+            .Append(ml.Transforms.ExtractPixels("Pixels", "Image", colorsToExtract: ImagePixelExtractingEstimator.ColorBits.Red));
+        using var scorer = pixels.Append(ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
+            { FeatureColumnName = "Pixels", Model = PixelCnnConfig.PresetS with { Layers = 2 }, Training = { Epochs = 2, BatchSize = 8 } })).Fit(train);
+        var scored = ml.Data.Cache(scorer.Transform(frame));
+        var paths = scored.GetColumn<string>("ImagePath").ToArray();
+        var errors = scored.GetColumn<string>("ImageError").ToArray();
+        var bits = scored.GetColumn<float>("BitsPerDim").ToArray();
+        for (int i = 0; i < paths.Length; i++)
+            Console.WriteLine($"row {i}: path={paths[i]} bits={bits[i].ToString("F3", CultureInfo.InvariantCulture)} error={errors[i]}");
+
+        var pca = pixels.Append(ml.AnomalyDetection.Trainers.RandomizedPca("Pixels", rank: 4)).Fit(train);
+        var readable = ml.Data.CreateEnumerable<Row>(scored, reuseRowObject: false).Where(r => r.ImageError.Length == 0).ToList();
+        var pcaScored = pca.Transform(ml.Data.LoadFromEnumerable(readable.Select(r => new Input { ImagePath = r.ImagePath, Label = r.Label })));
+        Console.WriteLine($"pca auc: {ml.AnomalyDetection.Evaluate(pcaScored).AreaUnderRocCurve.ToString("R", CultureInfo.InvariantCulture)}");
+
+        var cells = readable.Select(r => new RasterImage(8, 8, 1, r.Pixels.Select(v => (byte)Math.Clamp(v, 0, 255)).ToArray())).ToList();
+        PictureWriter.SaveGrid(Path.Combine(root, "scores.png"), cells, columns: 10, upscale: 4, title: "test images, readable ones");
+
+        public sealed class Row
+        {
+            public string ImagePath = "";
+            public string ImageError = "";
+            public float Label;
+            [VectorType(1, 8, 8)] public float[] Pixels = [];
+        }
+
+        public sealed class Input
+        {
+            public string ImagePath = "";
+            public float Label;
+        }
+        """;
 
     /// <summary>
     /// The consumer's Program.cs: the README snippet (inserted at //SNIPPET) with what it needs around it, in the
