@@ -1,6 +1,6 @@
 // The data a command reads, named on the command line:
 //   fashion-mnist[:train|test]   the built-in Fashion-MNIST (Debian package dataset-fashion-mnist)
-//   idx:IMAGES,LABELS            any MNIST-format pair of IDX files (gzip or plain)
+//   idx:IMAGES[,LABELS]          MNIST-format IDX images, with or without a labels file (gzip or plain)
 //   a folder                     images (PNG/JPEG), labelled by sub-folder, resized and converted
 // Each yields a data view whose "Pixels" column holds CHW pixels 0..255. Folders go through the hardened loader
 // (unreadable files flag their row: ImageError column) and ML.NET's ResizeImages and ExtractPixels.
@@ -14,7 +14,7 @@ internal sealed record DataSource(IDataView Rows, string Description, bool IsFol
 
 internal static class DataSources
 {
-    public const string Help = "fashion-mnist[:train|test], idx:IMAGES,LABELS, or a folder of PNG/JPEG images (sub-folders = labels)";
+    public const string Help = "fashion-mnist[:train|test], idx:IMAGES[,LABELS], or a folder of PNG/JPEG images (sub-folders = labels)";
 
     /// <summary>Fashion-MNIST or IDX files as the data catalog's rows (Pixels, Label, LabelIndex).</summary>
     public static IDataView OpenTable(MLContext ml, string spec, int? take = null)
@@ -34,8 +34,8 @@ internal static class DataSources
         if (spec.StartsWith("idx:", StringComparison.OrdinalIgnoreCase))
         {
             var parts = spec[4..].Split(',', 2);
-            if (parts.Length != 2) throw new ArgumentException($"--data {spec}: expected idx:IMAGES,LABELS");
-            return new DataSource(ml.Data.LoadFromIdx(parts[0], parts[1], take), $"IDX {parts[0]}", false, null);
+            if (parts[0].Length == 0 || parts is [_, ""]) throw new ArgumentException($"--data {spec}: expected idx:IMAGES or idx:IMAGES,LABELS");
+            return new DataSource(ml.Data.LoadFromIdx(parts[0], parts.Length == 2 ? parts[1] : null, take), $"IDX {parts[0]}", false, null);
         }
         if (!Directory.Exists(spec)) throw new DirectoryNotFoundException($"--data {spec}: no such folder (expected {Help})");
         IDataView files = ml.Data.LoadImagesFromFolder(spec);

@@ -56,15 +56,17 @@ public static class ImageDataCatalog
     }
 
     /// <summary>
-    /// Images and labels of a pair of IDX files (MNIST layout, plain or gzip) as a data view with columns <c>Pixels</c>
-    /// (Vector&lt;Single, 1, rows, columns&gt;: CHW values 0..255, what the PixelCNN components read), <c>Label</c>
-    /// (Key&lt;UInt32&gt;: label byte d is key d + 1, ML.NET's convention; 10 classes, or 256 when a label is 10 or more)
-    /// and <c>LabelIndex</c> (Int32: d itself). The files are read and checked now.
+    /// Images (and labels) of IDX files (MNIST layout, plain or gzip) as a data view with columns <c>Pixels</c>
+    /// (Vector&lt;Single, 1, rows, columns&gt;: CHW values 0..255, what the PixelCNN components read) and, when
+    /// <paramref name="labelsPath"/> is given, <c>Label</c> (Key&lt;UInt32&gt;: label byte d is key d + 1, ML.NET's
+    /// convention; 10 classes, or 256 when a label is 10 or more) and <c>LabelIndex</c> (Int32: d itself). Without a
+    /// labels file the view has the <c>Pixels</c> column only. The files are read and checked now.
     /// </summary>
     /// <exception cref="InvalidDataException">A file is malformed, or the counts differ.</exception>
-    public static IDataView LoadFromIdx(this DataOperationsCatalog catalog, string imagesPath, string labelsPath, int? take = null)
+    public static IDataView LoadFromIdx(this DataOperationsCatalog catalog, string imagesPath, string? labelsPath = null, int? take = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentException.ThrowIfNullOrEmpty(imagesPath);
         return FromIdx(catalog, IdxDataset.Load(imagesPath, labelsPath, take), null);
     }
 
@@ -88,8 +90,20 @@ public static class ImageDataCatalog
         public int LabelIndex;
     }
 
+    /// <summary>A row of an unlabelled IDX data view.</summary>
+    private sealed class IdxImageRow
+    {
+        public float[] Pixels = [];
+    }
+
     private static IDataView FromIdx(DataOperationsCatalog catalog, IdxDataset data, IReadOnlyList<string>? classNames)
     {
+        if (!data.HasLabels)
+        {
+            var imagesOnly = SchemaDefinition.Create(typeof(IdxImageRow));
+            imagesOnly[nameof(IdxImageRow.Pixels)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 1, data.Rows, data.Columns);
+            return catalog.LoadFromEnumerable(Rows(data).Select(r => new IdxImageRow { Pixels = r.Pixels }), imagesOnly);
+        }
         int classes = classNames?.Count ?? (data.Labels.Length == 0 || data.Labels.Max() < 10 ? 10 : 256);
         var schema = SchemaDefinition.Create(typeof(IdxRow));
         schema[nameof(IdxRow.Pixels)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 1, data.Rows, data.Columns);
@@ -110,7 +124,8 @@ public static class ImageDataCatalog
             var pixels = new float[size];
             var src = data.Images.AsSpan(i * size, size);
             for (int p = 0; p < size; p++) pixels[p] = src[p];
-            yield return new IdxRow { Pixels = pixels, Label = data.Labels[i], LabelIndex = data.Labels[i] };
+            byte label = data.HasLabels ? data.Labels[i] : (byte)0;
+            yield return new IdxRow { Pixels = pixels, Label = label, LabelIndex = label };
         }
     }
 }

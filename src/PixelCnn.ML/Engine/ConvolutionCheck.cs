@@ -6,7 +6,7 @@
 // kernel's block, with every instruction set from AVX up (docs/engine.md). A model trained there learns
 // from wrong gradients without any error. The check runs a few such convolutions in float32, forward and
 // both backward passes, against float64 (which oneDNN does not run). When they disagree, oneDNN is
-// switched off (at::Context::setUserEnabledMkldnn(false), and NNPACK with it) and libtorch's own
+// switched off (at::Context::setUserEnabledMkldnn(false)) and libtorch's own
 // convolutions, slower on large layers but right, take over; the check then runs again and must pass.
 using System.Runtime.InteropServices;
 using TorchSharp;
@@ -86,6 +86,39 @@ internal static partial class ConvolutionCheck
         }
     }
 
+    /// <summary>
+    /// Switches libtorch's NNPACK convolutions off, before any convolution runs. Where NNPACK cannot start (CPUs it does not
+    /// support) libtorch prints "Could not initialize NNPACK! Reason: Unsupported hardware." each time it tries it, and on
+    /// x86 libtorch's choice is oneDNN or its own convolutions anyway. False where it cannot be done from here (not Linux x64).
+    /// </summary>
+    public static bool TryDisableNnpack()
+    {
+        if (OneDnnEnabled() is null) return false;
+        try
+        {
+            SetUserEnabledNnpack(GlobalContext(), false);
+            return NnpackEnabled() == false;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>libtorch's own flag for using NNPACK; null where it cannot be read from here (not Linux x64).</summary>
+    public static bool? NnpackEnabled()
+    {
+        if (OneDnnEnabled() is null) return null;
+        try
+        {
+            return UserEnabledNnpack(GlobalContext());
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Switches libtorch's use of oneDNN off; false where that cannot be done from here (not Linux x64).</summary>
     public static bool TryDisableOneDnn()
     {
@@ -93,9 +126,6 @@ internal static partial class ConvolutionCheck
         try
         {
             SetUserEnabledMkldnn(GlobalContext(), false);
-            // NNPACK too: libtorch would then try it for every convolution, and where it cannot start (as on the machine
-            // above) print a warning each time; the convolutions left are libtorch's own, which the second check runs.
-            SetUserEnabledNnpack(GlobalContext(), false);
             return OneDnnEnabled() == false;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
@@ -114,6 +144,10 @@ internal static partial class ConvolutionCheck
 
     [LibraryImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
     private static partial void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
+
+    [LibraryImport("libtorch_cpu", EntryPoint = "_ZNK2at7Context17userEnabledNNPACKEv")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    private static partial bool UserEnabledNnpack(IntPtr context);
 
     [LibraryImport("libtorch_cpu", EntryPoint = "_ZNK2at7Context17userEnabledMkldnnEv")]
     [return: MarshalAs(UnmanagedType.U1)]

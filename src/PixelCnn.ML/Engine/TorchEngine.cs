@@ -11,7 +11,8 @@
 //     in place, when it can be written. The library is then loaded directly, so a failure is reported
 //     once, by us, with the dynamic loader's reason (TorchSharp's own loader would first print a long
 //     trace to the console). See docs/engine.md.
-//  3. Intra-op threads: the core count (PIXELCNN_NUM_THREADS overrides).
+//  3. Intra-op threads: the core count (PIXELCNN_NUM_THREADS overrides). NNPACK off: it would print a warning on
+//     every convolution of a CPU it does not support, and oneDNN or libtorch's own convolutions serve x86.
 //  4. A check of the CPU convolutions against float64 (ConvolutionCheck): oneDNN is switched off where it
 //     is wrong. PIXELCNN_ONEDNN=off switches it off without checking, =on keeps it without checking.
 using System.Runtime.InteropServices;
@@ -55,6 +56,7 @@ public static partial class TorchEngine
         int threads = int.TryParse(Environment.GetEnvironmentVariable("PIXELCNN_NUM_THREADS"), out var t) && t > 0
             ? t : Environment.ProcessorCount;
         torch.set_num_threads(threads);
+        ConvolutionCheck.TryDisableNnpack(); // before the first convolution: no "Could not initialize NNPACK" lines
         CheckConvolutions(Environment.GetEnvironmentVariable("PIXELCNN_ONEDNN"));
         return version;
     }

@@ -69,6 +69,7 @@ public sealed class PixelCnnTrainer
 
             var clock = Stopwatch.StartNew();
             long stepsThisRun = 0, imagesThisRun = 0;
+            var lastLog = TimeSpan.Zero;
             bool stoppedEarly = false, outOfTime = false;
             var rows = new int[batch];
             model.Network.train();
@@ -102,13 +103,22 @@ public sealed class PixelCnnTrainer
                     state.BatchInEpoch = b + 1;
                     stepsThisRun++;
                     imagesThisRun += count;
-                    if (progress is not null && (state.Step % o.ProgressEverySteps == 0 || state.Step == totalSteps))
+                    bool report = progress is not null && (state.Step % o.ProgressEverySteps == 0 || state.Step == totalSteps);
+                    bool log = _logger is not null && o.LogInterval > TimeSpan.Zero && (stepsThisRun == 1 || clock.Elapsed - lastLog >= o.LogInterval);
+                    if (report || log)
                     {
                         double rate = imagesThisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                         var eta = TimeSpan.FromSeconds((totalSteps - state.Step) * (clock.Elapsed.TotalSeconds / stepsThisRun));
                         if (o.MaxTime is { } left && left - clock.Elapsed < eta) eta = left > clock.Elapsed ? left - clock.Elapsed : TimeSpan.Zero;
-                        progress.Report(new TrainingProgress(TrainingPhase.Step, epoch + 1, o.Epochs, state.Step, totalSteps, bits,
-                            null, rate, clock.Elapsed, eta, OptimizerState.LearningRate(optimizer)));
+                        if (report)
+                            progress!.Report(new TrainingProgress(TrainingPhase.Step, epoch + 1, o.Epochs, state.Step, totalSteps, bits,
+                                null, rate, clock.Elapsed, eta, OptimizerState.LearningRate(optimizer)));
+                        if (log)
+                        {
+                            lastLog = clock.Elapsed;
+                            _logger!.LogInformation("Epoch {Epoch}/{Epochs}, step {Step}/{Total} ({Percent:F0}%): {Bits:F4} bits/dim, {Rate:F1} images/s, {Left} left",
+                                epoch + 1, o.Epochs, state.Step, totalSteps, 100.0 * state.Step / totalSteps, bits, rate, Duration(eta));
+                        }
                     }
                     if (o.CheckpointPath is not null && o.CheckpointEverySteps > 0 && state.Step % o.CheckpointEverySteps == 0)
                         SaveCheckpoint(model, optimizer, state, best);
@@ -235,6 +245,12 @@ public sealed class PixelCnnTrainer
         Checkpoint.Save(_options.CheckpointPath!, _config, _options.HyperParameters(), model, optimizer, state, best);
         _logger?.LogDebug("Checkpoint written to {Path} at step {Step}", _options.CheckpointPath, state.Step);
     }
+
+    /// <summary>A time left as people read it: "40 s", "12 min", "2 h 5 min".</summary>
+    internal static string Duration(TimeSpan t) =>
+        t.TotalSeconds < 90 ? $"{Math.Max(0, Math.Round(t.TotalSeconds)):F0} s"
+        : t.TotalMinutes < 90 ? $"{Math.Round(t.TotalMinutes):F0} min"
+        : $"{Math.Floor(t.TotalHours):F0} h {t.Minutes} min";
 
     /// <summary>The visiting order of epoch <paramref name="epoch"/>: a function of the seed and epoch only, so resume recomputes it.</summary>
     public static int[] Permutation(ulong seed, int epoch, int n)

@@ -55,6 +55,12 @@ public sealed class TrainingOptions
     public int EvaluationBatchSize { get; set; } = 256;
     /// <summary>Report progress every N steps.</summary>
     public int ProgressEverySteps { get; set; } = 1;
+    /// <summary>
+    /// How often the trainer logs a progress line (epoch, step, bits/dim, images/s, time left) to its logger, which
+    /// the ML.NET components route to <c>MLContext.Log</c>; the first line comes after the first step. TimeSpan.Zero
+    /// logs epochs only.
+    /// </summary>
+    public TimeSpan LogInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     internal ulong EffectiveSeed => Seed ?? 1;
 
@@ -88,6 +94,7 @@ public sealed class TrainingOptions
         if (MaxConsecutiveNonFiniteSteps < 1) throw new ArgumentOutOfRangeException(nameof(MaxConsecutiveNonFiniteSteps), MaxConsecutiveNonFiniteSteps, "must be >= 1");
         if (EvaluationBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(EvaluationBatchSize), EvaluationBatchSize, "must be >= 1");
         if (ProgressEverySteps < 1) throw new ArgumentOutOfRangeException(nameof(ProgressEverySteps), ProgressEverySteps, "must be >= 1");
+        if (LogInterval < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(LogInterval), LogInterval, "must not be negative");
     }
 }
 

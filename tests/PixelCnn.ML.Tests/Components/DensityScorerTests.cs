@@ -48,6 +48,57 @@ public class DensityScorerTests
     }
 
     [TestMethod]
+    public void Pixels_scaled_to_0_1_are_refused_at_fit_and_at_transform_naming_the_extract_pixels_option()
+    {
+        // ExtractPixels(scaleImage: 1 / 255f) is common in ML.NET pipelines; rounding such values to levels 0 and 1 would
+        // score the wrong images without a word.
+        var ml = new MLContext(seed: 1);
+        var rows = Rows(8, false);
+        var scaled = ml.Data.LoadFromEnumerable(rows.Select(r => new Row { Pixels = r.Pixels.Select(v => v / 255f).ToArray(), Class = r.Class, Embedding = r.Embedding }).ToList());
+        var trainer = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
+            { FeatureColumnName = "Pixels", Model = Tiny, Training = { BatchSize = 8, MaxSteps = 1 } });
+        static string Message(Action action)
+        {
+            try { action(); }
+            catch (Exception e) { return string.Join(" | ", Chain(e).Select(x => x.Message)); }
+            Assert.Fail("no error");
+            return "";
+        }
+        static IEnumerable<Exception> Chain(Exception? e) { for (; e is not null; e = e.InnerException) yield return e; }
+        var atFit = Message(() => trainer.Fit(scaled).Dispose());
+        StringAssert.Contains(atFit, "Column 'Pixels' row 0: pixel value");
+        StringAssert.Contains(atFit, "not a whole level 0..255");
+        StringAssert.Contains(atFit, "scaleImage");
+        using var model = trainer.Fit(ml.Data.LoadFromEnumerable(rows));
+        var atTransform = Message(() => model.Transform(scaled).GetColumn<float>("Score").ToArray());
+        StringAssert.Contains(atTransform, "Column 'Pixels' row 0: pixel value");
+        StringAssert.Contains(atTransform, "scaleImage");
+    }
+
+    [TestMethod]
+    public void Fit_reports_its_progress_through_the_mlnet_log_from_the_first_step()
+    {
+        var ml = new MLContext(seed: 1);
+        var lines = new List<string>();
+        ml.Log += (_, e) =>
+        {
+            if (e.Kind >= Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("PixelCnn", StringComparison.Ordinal))
+                lock (lines) lines.Add(e.Message);
+        };
+        using var model = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
+            { FeatureColumnName = "Pixels", Model = Tiny, Training = { BatchSize = 4, Epochs = 1 } }).Fit(ml.Data.LoadFromEnumerable(Rows(8, false)));
+        var all = string.Join("\n", lines);
+        // The default interval (15 s) still logs the first step, so a long Fit speaks at once and then at that cadence.
+        Assert.IsTrue(lines.Any(l => l.Contains("Epoch 1/1, step 1/2 (50%): ") && l.Contains(" bits/dim, ") && l.Contains(" images/s, ") && l.EndsWith(" left")), all);
+        Assert.IsTrue(lines.Any(l => l.Contains("Epoch 1/1: train ")), all);
+
+        lines.Clear();
+        using var everyStep = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
+            { FeatureColumnName = "Pixels", Model = Tiny, Training = { BatchSize = 2, Epochs = 1, LogInterval = TimeSpan.FromTicks(1) } }).Fit(ml.Data.LoadFromEnumerable(Rows(8, false)));
+        Assert.AreEqual(4, lines.Count(l => l.Contains("Epoch 1/1, step ")), string.Join("\n", lines));
+    }
+
+    [TestMethod]
     public void Schema_propagation_adds_the_score_columns_before_any_training()
     {
         var ml = new MLContext(seed: 1);

@@ -38,6 +38,30 @@ public class DataInputTests
         Assert.AreEqual(5, data.GetColumn<int>("LabelIndex").Count());
     }
 
+    [TestMethod]
+    public void Idx_images_without_a_labels_file_are_a_pixels_only_view_that_trains_and_scores()
+    {
+        var folder = Directory.CreateTempSubdirectory("pixelcnn-idx-").FullName;
+        try
+        {
+            var images = Path.Combine(folder, "images.idx");
+            File.WriteAllBytes(images, IdxTestFiles.Images(6, 8, 8));
+            var ml = new MLContext(seed: 1);
+            var data = ml.Data.LoadFromIdx(images);
+            CollectionAssert.AreEqual(new[] { "Pixels" }, data.Schema.Select(c => c.Name).ToArray());
+            CollectionAssert.AreEqual(new[] { 1, 8, 8 }, ((VectorDataViewType)data.Schema["Pixels"].Type).Dimensions.ToArray());
+            Assert.AreEqual(6, data.GetColumn<float[]>("Pixels").Count());
+            Assert.AreEqual(4, ml.Data.LoadFromIdx(images, take: 4).GetColumn<float[]>("Pixels").Count());
+            using var scorer = ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options
+                { FeatureColumnName = "Pixels", Model = DensityScorerTests.Tiny, Training = { BatchSize = 3, MaxSteps = 1 } }).Fit(data);
+            Assert.AreEqual(6, scorer.Transform(data).GetColumn<float>("Score").Count(float.IsFinite));
+            var dataset = IdxDataset.Load(images, null);
+            Assert.IsFalse(dataset.HasLabels);
+            Assert.AreEqual((6, 0), (dataset.Count, dataset.Labels.Length));
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
+
     private static DataFrame PixelFrame(List<DensityScorerTests.Row> rows) =>
         new(new VBufferDataFrameColumn<float>("Pixels", rows.Select(r => new VBuffer<float>(64, r.Pixels))));
 

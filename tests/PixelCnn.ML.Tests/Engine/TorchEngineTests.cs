@@ -1,5 +1,6 @@
 // The engine's start-up: TorchSharp loaded with the policy this library promises (threads, allocator),
 // and the errors a user gets when its native library cannot load.
+using System.Reflection;
 using PixelCnn.ML.Engine;
 using TorchSharp;
 
@@ -53,6 +54,27 @@ public class TorchEngineTests
         var message = TorchEngine.LoadFailureMessage(("/app/libLibTorchSharp.so", "libtorch_cpu.so: cannot open shared object file"));
         StringAssert.Contains(message, "/app/libLibTorchSharp.so cannot load: libtorch_cpu.so: cannot open shared object file");
         StringAssert.Contains(message, "TorchSharp 0.107.0 with libtorch 2.10.0");
+    }
+
+    [TestMethod]
+    public void After_start_up_nnpack_is_off_so_libtorch_never_warns_that_it_cannot_start_it()
+    {
+        TorchEngine.EnsureStarted();
+        var enabled = ConvolutionCheck.NnpackEnabled();
+        if (enabled is null) Assert.Inconclusive("libtorch's flags are read on Linux x64 only");
+        Assert.IsFalse(enabled.Value);
+        // And a process that trains and scores prints no NNPACK line.
+        var cli = RepoPaths.Get("src", "PixelCnn.ML.Samples", "bin",
+            typeof(TorchEngineTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug", "net10.0", "pixelcnn.dll");
+        var folder = Directory.CreateTempSubdirectory("pixelcnn-nnpack-").FullName;
+        try
+        {
+            var run = Packaging.DotnetCli.Run(Packaging.DotnetCli.FindOnPath() ?? "dotnet",
+                [cli, "train", "--take", "32", "--max-steps", "1", "--validation-fraction", "0.25", "--out", Path.Combine(folder, "m.zip")], folder);
+            Assert.AreEqual(0, run.ExitCode, run.ToString());
+            Assert.IsFalse(run.ToString().Contains("NNPACK", StringComparison.Ordinal), run.ToString());
+        }
+        finally { Directory.Delete(folder, recursive: true); }
     }
 
     [TestMethod]

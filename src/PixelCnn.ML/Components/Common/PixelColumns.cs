@@ -149,16 +149,26 @@ internal static class PixelColumns
         throw new InvalidOperationException($"column '{name}' is not a class index column");
     }
 
-    /// <summary>Pixel values 0..255 (floats, rounded) → bytes; anything else is an error naming the column and row.</summary>
+    /// <summary>
+    /// Pixel values → bytes. They must be the whole levels 0..255 that ExtractPixels writes with its default scale and
+    /// offset: a value outside that range, or between two levels (pixels scaled to 0..1 with scaleImage: 1/255f, or
+    /// shifted with offsetImage), is an error naming the column, the row and the ExtractPixels options, never a silent
+    /// rounding to the wrong levels.
+    /// </summary>
     public static void ToBytes(ReadOnlySpan<float> values, Span<byte> bytes, string column, long firstRow, int rowSize)
     {
+        const string Levels = "PixelCNN models read the 256 levels of 8-bit pixels, 0..255 in CHW order, as ExtractPixels writes them with its " +
+                              "default scaleImage (1) and offsetImage (0)";
         for (int i = 0; i < values.Length; i++)
         {
             float v = values[i];
             if (!(v >= -0.5f && v < 255.5f))
-                throw new InvalidDataException(
-                    $"Column '{column}' row {firstRow + i / rowSize}: pixel value {v} is outside 0..255 (PixelCNN models read CHW pixels 0..255, as ExtractPixels writes them with scale 1 and offset 0).");
-            bytes[i] = (byte)MathF.Round(v);
+                throw new InvalidDataException($"Column '{column}' row {firstRow + i / rowSize}: pixel value {v} is outside 0..255. {Levels}.");
+            float level = MathF.Round(v);
+            if (MathF.Abs(v - level) > 1e-3f)
+                throw new InvalidDataException($"Column '{column}' row {firstRow + i / rowSize}: pixel value {v} is not a whole level 0..255; were the " +
+                                               $"pixels scaled (ExtractPixels scaleImage, e.g. 1/255f) or shifted (offsetImage)? {Levels}.");
+            bytes[i] = (byte)level;
         }
     }
 
