@@ -25,16 +25,18 @@ public static class FolderAnomalyExample
 
         // ---- README snippet (test: ImagePath + Label rows of the files written above).
         var ml = new MLContext(seed: 1);
+        ml.Log += (_, e) => { if (e.Source.StartsWith("PixelCnn")) Console.WriteLine(e.Message); };   // Fit's progress
         var train = ml.Data.LoadFromEnumerable(ImageDataCatalog.ListImageFiles("photos/ok"));   // ImagePath (+ Label)
         var pipeline = ml.Transforms.LoadImages("Image", "photos/ok", "ImagePath")
-            .Append(ml.Transforms.ResizeImages("Image", 32, 32))
-            .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))                            // planar RGB floats 0..255
+            .Append(ml.Transforms.ResizeImages("Image", 32, 32))           // ExtractPixels needs one known size
+            .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))         // planar RGB 0..255, not scaled; for grey:
+                                                                            // colorsToExtract: ImagePixelExtractingEstimator.ColorBits.Red
             .Append(ml.AnomalyDetection.Trainers.PixelCnn(new PixelCnnDensityTrainer.Options {
                 FeatureColumnName = "Pixels", Training = { Epochs = epochs } }));
         using var model = pipeline.Fit(train);
-        var scored = model.Transform(test);                                  // Score, PredictedLabel, BitsPerDim
-        var metrics = ml.AnomalyDetection.Evaluate(scored);                  // ML.NET's own evaluator
-        ml.Model.Save(model, train.Schema, "scorer.zip");                    // loads back with ml.Model.Load
+        var scored = ml.Data.Cache(model.Transform(test));                 // Score, PredictedLabel, BitsPerDim, scored once
+        var metrics = ml.AnomalyDetection.Evaluate(scored);                 // ML.NET's own evaluator
+        ml.Model.Save(model, train.Schema, "scorer.zip");                   // loads back with ml.Model.Load
         // ---- end of the snippet
 
         Console.WriteLine($"Trained on {Path.Combine(root, "photos", "ok")}; test set of sneakers (normal) and bags (anomalies):");

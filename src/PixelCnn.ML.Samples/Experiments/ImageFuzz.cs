@@ -282,7 +282,8 @@ public static class ImageFuzz
             var folder = kept?.FullName ?? Directory.CreateTempSubdirectory("pixelcnn-image-fuzz-").FullName;
             try
             {
-                var existing = Directory.Exists(folder) ? ImageDataCatalog.ListImageFiles(folder).Select(f => f.ImagePath).ToList() : [];
+                var existing = Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any()
+                    ? ImageDataCatalog.ListImageFiles(folder).Select(f => f.ImagePath).ToList() : [];
                 var paths = existing.Count > 0 ? existing : WriteMutations(folder, p.GetValue(cases), p.GetValue(seed));
                 Console.Error.WriteLine($"{paths.Count} mutated files in {folder}" + (existing.Count > 0 ? " (reused)" : ""));
                 var ours = RunHardened(folder);

@@ -159,15 +159,17 @@ public class PackageConsumerTests
     [TestMethod]
     public void Beside_mlnet_torchsharp_onnx_and_data_analysis_the_app_restores_without_conflicts_and_runs_the_hardened_loader_and_pictures()
     {
-        // Microsoft.ML.TorchSharp, Microsoft.ML.OnnxTransformer and Microsoft.Data.Analysis in the same app as the package:
+        // Microsoft.ML.TorchSharp, Microsoft.ML.OnnxTransformer and Microsoft.Data.Analysis in the same app as the package,
+        // with libtorch for Linux only, restored into a packages folder of its own:
         // no NU1605/NU1608 (errors here), and a DataFrame of paths through LoadImagesSafely into the scorer, ML.NET's
         // RandomizedPca on the same pixels, and a picture of the images drawn with the package's PictureWriter, all in one
         // process. (ML.NET's own TorchSharp trainers do not run on TorchSharp 0.107: docs/packaging.md.)
         var feed = RequireFeed();
         var app = Path.Combine(WorkRoot.Value, "coexist");
-        WriteAppFolder(app, CoexistProgram);
+        WriteAppFolder(app, CoexistProgram, Path.Combine(WorkRoot.Value, "coexist-packages"));
+        // libtorch for Linux only (598 MB) instead of TorchSharp-cpu (three operating systems, 1.5 GB): docs/packaging.md.
         foreach (var package in new[] { new[] { "Microsoft.ML" }, ["Microsoft.ML.TorchSharp"], ["Microsoft.ML.OnnxTransformer"], ["Microsoft.Data.Analysis"],
-                                        ["PixelCnn.ML", "--version", feed.Version], ["TorchSharp-cpu"] })
+                                        ["PixelCnn.ML", "--version", feed.Version], ["libtorch-cpu-linux-x64", "--version", "2.10.0"] })
         {
             var add = Dotnet(app, ["add", "package", .. package]);
             Assert.AreEqual(0, add.ExitCode, add.ToString());
@@ -186,6 +188,7 @@ public class PackageConsumerTests
         StringAssert.Contains(flagged[0], truncated, "the hardened loader names the file");
         StringAssert.Contains(flagged[0], "bits=NaN", "a bad file scores NaN, never a zero-filled image");
         Assert.AreEqual(1, Lines(run, "pca auc: ").Count(), run.ToString());
+        Assert.IsFalse(Directory.Exists(Path.Combine(WorkRoot.Value, "coexist-packages", "libtorch-cpu-win-x64")), "a Linux-only app restores libtorch for Linux only");
         using var picture = SkiaSharp.SKBitmap.Decode(Path.Combine(photos, "scores.png"));
         Assert.IsNotNull(picture, run.ToString());
         Assert.IsTrue(picture.Width > 8 * 4 && picture.Height > 8 * 4, $"{picture.Width}x{picture.Height}");
@@ -294,7 +297,7 @@ public class PackageConsumerTests
     /// the feed and the machine's packages folder as the only sources and an empty packages folder of its own, a project
     /// that treats NU1605/NU1608 as errors, and <paramref name="program"/> as Program.cs.
     /// </summary>
-    private static void WriteAppFolder(string app, string program)
+    private static void WriteAppFolder(string app, string program, string? packages = null)
     {
         var feed = Feed.Value;
         Directory.CreateDirectory(app);
@@ -305,7 +308,7 @@ public class PackageConsumerTests
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
               <config>
-                <add key="globalPackagesFolder" value="{SecurityElement.Escape(Path.Combine(WorkRoot.Value, "packages"))}" />
+                <add key="globalPackagesFolder" value="{SecurityElement.Escape(packages ?? Path.Combine(WorkRoot.Value, "packages"))}" />
               </config>
               <packageSources>
                 <clear />
