@@ -172,13 +172,7 @@ public class MlNetRouteTests
     {
         using var dir = new TempDirectory();
         var ok = Path.Combine(dir.Path, "ok");
-        var random = new Random(3);
-        for (int i = 0; i < 12; i++)
-        {
-            var px = new byte[100];
-            for (int p = 0; p < 100; p++) px[p] = (byte)((p / 10 % 2 == 0 ? 180 : 20) + random.Next(5));
-            PictureWriter.SavePng(new RasterImage(10, 10, 1, px), Path.Combine(ok, $"{i:D2}.png"));
-        }
+        TestImages.WriteStripes(ok, 12, side: 10, seed: 3);
         var ml = new MLContext(seed: 1);
         var files = ml.Data.LoadImagesFromFolder(ok);
         var path = Path.Combine(dir.Path, "scorer.zip");
@@ -338,13 +332,7 @@ public class MlNetRouteTests
     {
         using var dir = new TempDirectory();
         var folder = Path.Combine(dir.Path, "untrusted");
-        var random = new Random(8);
-        for (int i = 0; i < 8; i++)
-        {
-            var px = new byte[64];
-            for (int p = 0; p < 64; p++) px[p] = (byte)((p / 8 % 2 == 0 ? 170 : 30) + random.Next(9));
-            PictureWriter.SavePng(new RasterImage(8, 8, 1, px), Path.Combine(folder, $"{i:D2}.png"));
-        }
+        TestImages.WriteStripes(folder, 8, side: 8, seed: 8, noise: 9);
         var whole = File.ReadAllBytes(Path.Combine(folder, "00.png"));
         File.WriteAllBytes(Path.Combine(folder, "99-truncated.png"), whole[..(whole.Length / 2)]);
         var ml = new MLContext(seed: 4);

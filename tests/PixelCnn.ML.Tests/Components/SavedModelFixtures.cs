@@ -13,7 +13,6 @@ using Microsoft.ML.Transforms.Image;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Data;
 using PixelCnn.ML.Models;
-using PixelCnn.ML.Pictures;
 using PixelCnn.ML.Scoring;
 using PixelCnn.ML.Tests.Data;
 using PixelCnn.ML.Training;
@@ -202,14 +201,8 @@ public class SavedModelFixtures
         var untrusted = Path.Combine(folder, "untrusted");
         Directory.CreateDirectory(images);
         Directory.CreateDirectory(untrusted);
-        var random = new Random(3);
-        for (int i = 0; i < 10; i++)
-        {
-            var px = new byte[64];
-            for (int p = 0; p < 64; p++) px[p] = (byte)((p / 8 % 2 == 0 ? 180 : 20) + random.Next(5) + (i % 3) * 20);
-            PictureWriter.SavePng(new RasterImage(8, 8, 1, px), Path.Combine(images, $"{i:D2}.png"));
-            File.Copy(Path.Combine(images, $"{i:D2}.png"), Path.Combine(untrusted, $"{i:D2}.png"));
-        }
+        TestImages.WriteStripes(images, 10, side: 8, seed: 3, shift: 20);
+        foreach (var file in Directory.GetFiles(images)) File.Copy(file, Path.Combine(untrusted, Path.GetFileName(file)));
         var whole = File.ReadAllBytes(Path.Combine(images, "00.png"));
         File.WriteAllBytes(Path.Combine(untrusted, "99-truncated.png"), whole[..(whole.Length * 2 / 3)]);
         var pixels = new byte[12 * 8 * 8];

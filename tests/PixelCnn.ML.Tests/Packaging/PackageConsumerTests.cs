@@ -281,11 +281,12 @@ public class PackageConsumerTests
         var app = Path.Combine(WorkRoot.Value, "app");
         WriteAppFolder(app, ConsumerProgram.Replace("//SNIPPET\n", ReadmeSnippet()));
         // As the README says: the newest ML.NET, then the package and libtorch. A prerelease needs its version named.
+        // The README's app restores with no warning at all.
         foreach (var package in new[] { new[] { "Microsoft.ML" }, ["PixelCnn.ML", "--version", feed.Version], ["TorchSharp-cpu"] })
         {
             var add = Dotnet(app, ["add", "package", .. package]);
             Assert.AreEqual(0, add.ExitCode, add.ToString());
-            Assert.IsFalse(add.ToString().Contains("NU1608", StringComparison.Ordinal) || add.ToString().Contains("NU1605", StringComparison.Ordinal), add.ToString());
+            Assert.IsFalse(add.ToString().Contains("warn :", StringComparison.Ordinal), add.ToString());
         }
         var project = File.ReadAllText(Path.Combine(app, "App.csproj"));
         StringAssert.Contains(project, "Include=\"Microsoft.ML\" Version=\"6.", "dotnet add package Microsoft.ML gives ML.NET 6");
