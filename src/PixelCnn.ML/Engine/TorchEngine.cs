@@ -157,6 +157,11 @@ public static partial class TorchEngine
                    $"escaped it and could not be fixed at start-up: {reason}. Build or publish the app with the PixelCnn.ML package " +
                    "referenced (without PixelCnnFixTorchSharp=false), let the process write that file once, or install libstdc++ " +
                    "from GCC 13 or newer.";
+        if (reason is not null && System.Text.RegularExpressions.Regex.IsMatch(reason, @"lib(torch|c10)[\w.]*: cannot open shared object file"))
+            return $"TorchSharp's native library {path} is there but libtorch is not: the app references TorchSharp (PixelCnn.ML brings " +
+                   "it) but no libtorch package. Add TorchSharp-cpu, or libtorch-cpu-linux-x64 2.10.0 for an app that runs on Linux only, " +
+                   "or TorchSharp-cuda-linux / TorchSharp-cuda-windows; or put a PyTorch install's torch/lib on LD_LIBRARY_PATH. " +
+                   $"The loader said: {reason.Trim()}";
         if (path is null)
             return "TorchSharp's native library (libLibTorchSharp and libtorch) was not found next to the application. " +
                    "Reference TorchSharp-cpu (or TorchSharp-cuda-linux / TorchSharp-cuda-windows) in the application project, " +

@@ -49,6 +49,17 @@ public class TorchEngineTests
     }
 
     [TestMethod]
+    public void A_missing_libtorch_beside_torchsharp_names_the_libtorch_packages()
+    {
+        var message = TorchEngine.LoadFailureMessage(("/app/bin/runtimes/linux-x64/native/libLibTorchSharp.so",
+            "Unable to load shared library '/app/bin/runtimes/linux-x64/native/libLibTorchSharp.so' or one of its dependencies.\nlibtorch.so: cannot open shared object file: No such file or directory\n"));
+        StringAssert.Contains(message, "no libtorch package");
+        StringAssert.Contains(message, "TorchSharp-cpu");
+        StringAssert.Contains(message, "libtorch-cpu-linux-x64");
+        StringAssert.Contains(message, "libtorch.so: cannot open shared object file");
+    }
+
+    [TestMethod]
     public void Any_other_load_failure_carries_the_loaders_reason()
     {
         var message = TorchEngine.LoadFailureMessage(("/app/libLibTorchSharp.so", "libtorch_cpu.so: cannot open shared object file"));
