@@ -62,8 +62,8 @@ public class TorchEngineTests
     [TestMethod]
     public void Any_other_load_failure_carries_the_loaders_reason()
     {
-        var message = TorchEngine.LoadFailureMessage(("/app/libLibTorchSharp.so", "libtorch_cpu.so: cannot open shared object file"));
-        StringAssert.Contains(message, "/app/libLibTorchSharp.so cannot load: libtorch_cpu.so: cannot open shared object file");
+        var message = TorchEngine.LoadFailureMessage(("/app/libLibTorchSharp.so", "/app/libLibTorchSharp.so: undefined symbol: _ZN3c1013MessageLoggerC1EPKciib"));
+        StringAssert.Contains(message, "/app/libLibTorchSharp.so cannot load: /app/libLibTorchSharp.so: undefined symbol: _ZN3c1013MessageLoggerC1EPKciib");
         StringAssert.Contains(message, "TorchSharp 0.107.0 with libtorch 2.10.0");
     }
 
