@@ -104,7 +104,9 @@ public sealed class PixelCnnTrainer
                     stepsThisRun++;
                     imagesThisRun += count;
                     bool report = progress is not null && (state.Step % o.ProgressEverySteps == 0 || state.Step == totalSteps);
-                    bool log = _logger is not null && o.LogInterval > TimeSpan.Zero && (stepsThisRun == 1 || clock.Elapsed - lastLog >= o.LogInterval);
+                    // A caller with a progress handler shows progress itself; the log then gets the epochs only.
+                    bool log = _logger is not null && progress is null && o.LogInterval > TimeSpan.Zero &&
+                               (stepsThisRun == 1 || clock.Elapsed - lastLog >= o.LogInterval);
                     if (report || log)
                     {
                         double rate = imagesThisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);

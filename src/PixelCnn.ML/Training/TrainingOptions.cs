@@ -58,7 +58,7 @@ public sealed class TrainingOptions
     /// <summary>
     /// How often the trainer logs a progress line (epoch, step, bits/dim, images/s, time left) to its logger, which
     /// the ML.NET components route to <c>MLContext.Log</c>; the first line comes after the first step. TimeSpan.Zero
-    /// logs epochs only.
+    /// logs epochs only, and so does a run given a progress handler (which shows the steps itself).
     /// </summary>
     public TimeSpan LogInterval { get; set; } = TimeSpan.FromSeconds(15);
 

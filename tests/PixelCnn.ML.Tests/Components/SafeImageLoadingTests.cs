@@ -92,6 +92,80 @@ public class SafeImageLoadingTests
         Assert.AreEqual(2, metrics.SkippedRows);
     }
 
+    [TestMethod]
+    public void With_flag_row_a_link_to_dev_zero_and_a_named_pipe_are_flagged_at_once_and_every_row_comes_out()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Inconclusive("named pipes and /dev/zero are Linux files here");
+        var zero = Path.Combine(_dir, "bad", "z.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(zero)!);
+        File.CreateSymbolicLink(zero, "/dev/zero");
+        var pipe = Path.Combine(_dir, "bad", "p.png");
+        var mkfifo = Packaging.DotnetCli.Run("mkfifo", [pipe], _dir);
+        Assert.AreEqual(0, mkfifo.ExitCode, mkfifo.ToString());
+        var ml = new MLContext(seed: 1);
+        var files = Files(ml, zero, pipe);
+        var run = Task.Run(() =>
+        {
+            var output = Chain(ml, ImageErrorPolicy.FlagRow).Fit(files).Transform(files);
+            return (Errors: output.GetColumn<string>("ImageError").ToArray(), Pixels: output.GetColumn<VBuffer<float>>("Pixels").Count());
+        });
+        Assert.IsTrue(run.Wait(TimeSpan.FromSeconds(30)), "the special files were not refused in time");
+        Assert.AreEqual(8, run.Result.Pixels, "every row comes out");
+        Assert.IsTrue(run.Result.Errors[..6].All(string.IsNullOrEmpty));
+        StringAssert.Contains(run.Result.Errors[6], zero);
+        StringAssert.Contains(run.Result.Errors[7], pipe);
+        Assert.IsTrue(run.Result.Errors[6..].All(e => e.Contains("not a regular file")), string.Join("\n", run.Result.Errors));
+    }
+
+    [TestMethod]
+    public void A_batch_holds_no_more_decoded_images_than_its_budget_and_each_is_disposed_when_the_next_batch_replaces_it()
+    {
+        // 24 files of 1024x1024, each within the limits (4 MiB decoded), through a loader whose batches may hold 8 MiB:
+        // two images a batch. Memory stays near two images, not 24 (or the 32 a batch of the default size would hold).
+        var big = Path.Combine(_dir, "big");
+        Directory.CreateDirectory(big);
+        var px = new byte[1024 * 1024];
+        new Random(5).NextBytes(px.AsSpan(0, 4096));
+        PictureWriter.SavePng(new RasterImage(1024, 1024, 1, px), Path.Combine(big, "00.png"));
+        for (int i = 1; i < 24; i++) File.Copy(Path.Combine(big, "00.png"), Path.Combine(big, $"{i:D2}.png"));
+        var limits = new ImageLimits { MaxDecodedBytes = 4L << 20, MaxBatchDecodedBytes = 8L << 20 };
+        Assert.AreEqual(2, limits.RowsPerBatch(32));
+        Assert.AreEqual(1, new ImageLimits { MaxBatchDecodedBytes = 1 << 20 }.RowsPerBatch(32), "at least one image a batch");
+        Assert.AreEqual(4, ImageLimits.Default.RowsPerBatch(32), "256 MiB of 64 MiB images");
+
+        var ml = new MLContext();
+        var files = ml.Data.LoadImagesFromFolder(big);
+        var loaded = ml.Transforms.LoadImagesSafely("Image", null, "ImagePath", new SafeImageLoadingOptions { Limits = limits }).Fit(files).Transform(files);
+        var seen = new List<MLImage>();
+        using (var cursor = loaded.GetRowCursor(loaded.Schema))
+        {
+            var image = cursor.GetGetter<MLImage>(loaded.Schema["Image"]);
+            MLImage current = null!;
+            while (cursor.MoveNext())
+            {
+                image(ref current);
+                Assert.AreEqual(1024, current.Width);
+                seen.Add(current);
+                // Images of earlier batches are disposed by now: at most this batch's two are alive.
+                Assert.IsTrue(seen.Count(Alive) <= 2, $"{seen.Count(Alive)} decoded images alive after row {seen.Count}");
+            }
+        }
+        Assert.AreEqual(24, seen.Count);
+        Assert.AreEqual(0, seen.Count(Alive), "disposing the cursor disposes the last batch's images");
+    }
+
+    private static bool Alive(MLImage image)
+    {
+        try
+        {
+            return image.Width > 0;
+        }
+        catch (InvalidOperationException)
+        {
+            return false; // "Object is disposed."
+        }
+    }
+
     private sealed class LabelledScore
     {
         public float Score;

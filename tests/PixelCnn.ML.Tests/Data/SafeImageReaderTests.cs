@@ -53,6 +53,54 @@ public class SafeImageReaderTests
         }
     }
 
+    [TestMethod]
+    public void Pngs_with_alpha_give_the_same_pixels_as_mlnet_decodes_premultiplied()
+    {
+        // A colour at partial alpha: ML.NET's LoadImages premultiplies, and so does the hardened reader, so a model
+        // trained through one loader and scored through the other sees the same pixels.
+        foreach (byte alpha in new byte[] { 0, 1, 64, 128, 200, 255 })
+        {
+            using var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(4, 3, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Unpremul));
+            for (int y = 0; y < 3; y++)
+                for (int x = 0; x < 4; x++)
+                    bitmap.SetPixel(x, y, new SkiaSharp.SKColor((byte)(200 - 10 * x), (byte)(100 + 20 * y), 50, alpha));
+            using var png = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            var path = Write($"alpha-{alpha}.png", png.ToArray());
+            using var ours = SafeImageReader.Read(path);
+            using var mlnet = MLImage.CreateFromFile(path);
+            CollectionAssert.AreEqual(Rgb(mlnet), Rgb(ours), $"alpha {alpha}");
+            if (alpha == 128) Assert.AreEqual(100, Rgb(ours)[0], "(200, 100, 50) at alpha 128 reads (100, 50, 25)");
+        }
+    }
+
+    [TestMethod]
+    public void Devices_pipes_and_links_to_them_are_refused_before_opening_naming_the_file()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Inconclusive("named pipes and /dev/zero are Linux files here");
+        var zero = Path.Combine(_dir, "z.png");
+        File.CreateSymbolicLink(zero, "/dev/zero");
+        var pipe = Path.Combine(_dir, "p.png");
+        var mkfifo = Packaging.DotnetCli.Run("mkfifo", [pipe], _dir);
+        Assert.AreEqual(0, mkfifo.ExitCode, mkfifo.ToString());
+        var dangling = Path.Combine(_dir, "gone.png");
+        File.CreateSymbolicLink(dangling, Path.Combine(_dir, "nothing-here.png"));
+        foreach (var path in new[] { zero, pipe, "/dev/null" })
+        {
+            // /dev/zero would read forever and a pipe with no writer would block forever: both must return at once.
+            var read = Task.Run(() => Assert.ThrowsException<InvalidImageException>(() => SafeImageReader.Read(path)));
+            Assert.IsTrue(read.Wait(TimeSpan.FromSeconds(10)), $"{path} was not refused in time");
+            Assert.AreEqual(path, read.Result.Path);
+            StringAssert.Contains(read.Result.Reason, "not a regular file");
+        }
+        StringAssert.Contains(Assert.ThrowsException<InvalidImageException>(() => SafeImageReader.Read(dangling)).Reason, "a link to nothing");
+        // A link to a good file is read like the file.
+        var good = Write("good.png", Seed("grey.png"));
+        var link = Path.Combine(_dir, "link.png");
+        File.CreateSymbolicLink(link, good);
+        using var image = SafeImageReader.Read(link);
+        Assert.AreEqual(28, image.Width);
+    }
+
     private static byte[] Rgb(MLImage image)
     {
         bool bgra = image.PixelFormat == MLPixelFormat.Bgra32;

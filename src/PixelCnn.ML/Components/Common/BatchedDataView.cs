@@ -22,6 +22,13 @@ internal interface IBatchMapper
 
     /// <summary>Fills every active output column for the rows of <paramref name="input"/>.</summary>
     void MapBatch(BatchMapperInput input, BatchMapperOutput output);
+
+    /// <summary>
+    /// Output columns whose values the cursor owns, as ML.NET's own image getters do: each value is disposed when the next
+    /// batch replaces it or the cursor is disposed (the decoded images of a loader, which would otherwise hold native
+    /// memory until a garbage collection that native memory does not trigger).
+    /// </summary>
+    IReadOnlyCollection<string> CursorOwnedColumns => [];
 }
 
 /// <summary>The input rows of one batch. Spans are valid until MapBatch returns.</summary>
@@ -121,10 +128,11 @@ internal sealed class BatchMapperOutput
     private readonly OutputBuffer?[] _buffers;
     private readonly Dictionary<string, int> _index;
 
-    internal BatchMapperOutput(IReadOnlyList<DataViewSchema.DetachedColumn> columns, IEnumerable<int> active, int capacity)
+    internal BatchMapperOutput(IReadOnlyList<DataViewSchema.DetachedColumn> columns, IEnumerable<int> active, int capacity,
+                               IReadOnlyCollection<string>? owned = null)
     {
         _buffers = new OutputBuffer?[columns.Count];
-        foreach (var i in active) _buffers[i] = OutputBuffer.Create(columns[i], capacity);
+        foreach (var i in active) _buffers[i] = OutputBuffer.Create(columns[i], capacity, owned?.Contains(columns[i].Name) == true);
         _index = columns.Select((c, i) => (c.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
     }
 
@@ -156,15 +164,24 @@ internal abstract class OutputBuffer
     public abstract void Clear();
     public abstract Delegate Getter(Func<int> slot);
 
-    public static OutputBuffer Create(DataViewSchema.DetachedColumn column, int capacity) =>
+    public static OutputBuffer Create(DataViewSchema.DetachedColumn column, int capacity, bool owned = false) =>
         column.Type is VectorDataViewType { IsKnownSize: true, ItemType: var item, Size: var size } && item == NumberDataViewType.Single
             ? new Block(capacity, size)
-            : (OutputBuffer)Activator.CreateInstance(typeof(Values<>).MakeGenericType(column.Type.RawType), capacity)!;
+            : (OutputBuffer)Activator.CreateInstance(typeof(Values<>).MakeGenericType(column.Type.RawType), capacity, owned)!;
 
-    public sealed class Values<T>(int capacity) : OutputBuffer
+    /// <summary>One value per row; with <paramref name="owned"/>, disposable values are disposed when cleared.</summary>
+    public sealed class Values<T>(int capacity, bool owned) : OutputBuffer
     {
         public readonly T[] Items = new T[capacity];
-        public override void Clear() => Array.Clear(Items);
+
+        public override void Clear()
+        {
+            if (owned)
+                foreach (var item in Items)
+                    (item as IDisposable)?.Dispose();
+            Array.Clear(Items);
+        }
+
         public override Delegate Getter(Func<int> slot) => (ValueGetter<T>)((ref T dst) => dst = Items[slot()]);
     }
 
@@ -223,7 +240,7 @@ internal sealed class BatchedDataView : IDataView
         if (activeOut.Length == 0) return new Cursor(this, main, null, null, null);
         var lookAhead = _input.GetRowCursor(_mapperInputs);
         var batchIn = new BatchMapperInput(_input.Schema, lookAhead, _mapperInputs, _batchSize);
-        var batchOut = new BatchMapperOutput(_mapper.OutputColumns, activeOut, _batchSize);
+        var batchOut = new BatchMapperOutput(_mapper.OutputColumns, activeOut, _batchSize, _mapper.CursorOwnedColumns);
         return new Cursor(this, main, lookAhead, batchIn, batchOut);
     }
 
@@ -291,6 +308,7 @@ internal sealed class BatchedDataView : IDataView
             {
                 _main.Dispose();
                 _lookAhead?.Dispose();
+                _out?.Begin(0); // the last batch's cursor-owned values
             }
             base.Dispose(disposing);
         }
@@ -343,7 +361,7 @@ internal sealed class BatchedRowMapper : IRowToRowMapper
             (_owner, _input) = (owner, input);
             if (activeOutputs.Length == 0) return;
             _in = new BatchMapperInput(owner.InputSchema, input, owner._mapperInputs, 1);
-            _out = new BatchMapperOutput(owner._mapper.OutputColumns, activeOutputs, 1);
+            _out = new BatchMapperOutput(owner._mapper.OutputColumns, activeOutputs, 1, owner._mapper.CursorOwnedColumns);
         }
 
         public override DataViewSchema Schema => _owner.OutputSchema;
@@ -379,6 +397,12 @@ internal sealed class BatchedRowMapper : IRowToRowMapper
             _out!.Begin(1);
             _owner._mapper.MapBatch(_in, _out);
             _computedAt = _input.Position;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) _out?.Begin(0); // the row's cursor-owned values
+            base.Dispose(disposing);
         }
     }
 }

@@ -107,7 +107,9 @@ public sealed class SafeImageLoadingTransformer : ITransformer
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new BatchedDataView(input, CreateMapper(input.Schema), _s.BatchSize);
+        // Rows per batch bounded by the decoded-bytes budget (Limits.MaxBatchDecodedBytes): files inside every limit
+        // cannot exhaust memory together.
+        return new BatchedDataView(input, CreateMapper(input.Schema), _s.Limits.RowsPerBatch(_s.BatchSize));
     }
 
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new BatchedRowMapper(inputSchema, CreateMapper(inputSchema));
@@ -125,6 +127,7 @@ public sealed class SafeImageLoadingTransformer : ITransformer
         {
             ["outputColumn"] = _s.OutputColumn, ["inputColumn"] = _s.InputColumn, ["imageFolder"] = _s.ImageFolder,
             ["maxFileBytes"] = _s.Limits.MaxFileBytes, ["maxSide"] = _s.Limits.MaxSide, ["maxDecodedBytes"] = _s.Limits.MaxDecodedBytes,
+            ["maxBatchDecodedBytes"] = _s.Limits.MaxBatchDecodedBytes,
             ["onError"] = _s.OnError.ToString(), ["errorColumn"] = _s.ErrorColumn, ["batchSize"] = _s.BatchSize,
         };
         ComponentSaving.Save(ctx, Saved, o, null);
@@ -140,6 +143,8 @@ public sealed class SafeImageLoadingTransformer : ITransformer
             MaxFileBytes = o.Json["maxFileBytes"]?.GetValue<long>() ?? throw o.Error("option 'maxFileBytes' is missing"),
             MaxSide = o.GetInt32("maxSide"),
             MaxDecodedBytes = o.Json["maxDecodedBytes"]?.GetValue<long>() ?? throw o.Error("option 'maxDecodedBytes' is missing"),
+            // Files written before the budget existed get the default.
+            MaxBatchDecodedBytes = o.Json["maxBatchDecodedBytes"]?.GetValue<long>() ?? ImageLimits.Default.MaxBatchDecodedBytes,
         };
         limits.Validate();
         return new SafeImageLoadingTransformer(new Settings(o.GetString("outputColumn"), o.GetString("inputColumn"), o.GetNullableString("imageFolder"),
@@ -156,6 +161,9 @@ public sealed class SafeImageLoadingTransformer : ITransformer
 
         public IReadOnlyList<string> InputColumnNames { get; } = [s.InputColumn];
 
+        // The decoded images belong to the cursor, as LoadImages' do: each is disposed when the next batch replaces it.
+        public IReadOnlyCollection<string> CursorOwnedColumns { get; } = [s.OutputColumn];
+
         public void MapBatch(BatchMapperInput input, BatchMapperOutput output)
         {
             var paths = input.GetValues<ReadOnlyMemory<char>>(s.InputColumn);
@@ -165,6 +173,7 @@ public sealed class SafeImageLoadingTransformer : ITransformer
             {
                 var name = paths[i].ToString();
                 var path = name.Length == 0 || s.ImageFolder is null ? name : Path.Combine(s.ImageFolder, name);
+                string? flagged = null;
                 try
                 {
                     var image = SafeImageReader.Read(path, s.Limits);
@@ -173,14 +182,21 @@ public sealed class SafeImageLoadingTransformer : ITransformer
                 }
                 catch (InvalidImageException e) when (s.OnError == ImageErrorPolicy.FlagRow)
                 {
-                    if (!errors.IsEmpty) errors[i] = e.Message.AsMemory();
-                    if (!images.IsEmpty) images[i] = MLImage.CreateFromPixels(1, 1, MLPixelFormat.Rgba32, [0, 0, 0, 255]);
+                    flagged = e.Message;
+                }
+                catch (OutOfMemoryException) when (s.OnError == ImageErrorPolicy.FlagRow)
+                {
+                    // Decoding this one file ran out of memory: its row is flagged, the others go on.
+                    flagged = new InvalidImageException(path, "there was not enough memory to decode it").Message;
                 }
                 catch (InvalidImageException e)
                 {
                     throw new InvalidImageException(e.Path, $"{e.Reason} (row {input.FirstPosition + i} of column '{s.InputColumn}'; " +
                                                               "set OnError = ImageErrorPolicy.FlagRow to flag such rows and go on)", e);
                 }
+                if (flagged is null) continue;
+                if (!errors.IsEmpty) errors[i] = flagged.AsMemory();
+                if (!images.IsEmpty) images[i] = MLImage.CreateFromPixels(1, 1, MLPixelFormat.Rgba32, [0, 0, 0, 255]);
             }
         }
     }

@@ -1,7 +1,9 @@
-// Reads an untrusted PNG or JPEG file into an ML.NET image, or rejects it with the reason: the file size is checked
-// before reading, the structure and declared size (ImageHeaders) before decoding, the decoded size with checked 64-bit
-// arithmetic, and SkiaSharp's decoder must report the whole image decoded (an incomplete decode is an error, never a
-// partly zero image).
+// Reads an untrusted PNG or JPEG file into an ML.NET image, or rejects it with the reason: only a regular file with
+// data is opened (a device, pipe or socket reports no size: a symlink to /dev/zero would never end, a named pipe would
+// block), its size is checked before reading and the read itself stops past the limit, the structure and declared size
+// (ImageHeaders) are checked before decoding, the decoded size with checked 64-bit arithmetic, and SkiaSharp's decoder
+// must report the whole image decoded (an incomplete decode is an error, never a partly zero image). Pixels come out as
+// ML.NET's LoadImages gives them: colour premultiplied by alpha (a pixel (200, 100, 50) at alpha 128 reads (100, 50, 25)).
 using Microsoft.ML.Data;
 using SkiaSharp;
 
@@ -21,15 +23,40 @@ public static class SafeImageReader
         {
             var info = new FileInfo(path);
             if (!info.Exists) throw new InvalidImageException(path, "the file does not exist");
-            if (info.Length > limits.MaxFileBytes)
-                throw new InvalidImageException(path, $"the file has {info.Length} bytes, more than the limit of {limits.MaxFileBytes} (MaxFileBytes)");
-            bytes = File.ReadAllBytes(path);
+            // What a symbolic link finally points to is what would be read.
+            var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo;
+            if (target is null || !target.Exists) throw new InvalidImageException(path, "the file is a link to nothing that can be read");
+            if (target.Length == 0)
+                throw new InvalidImageException(path, "the file is empty, or is not a regular file (a device, a pipe or a socket reports no size): only regular files are read");
+            if (target.Length > limits.MaxFileBytes)
+                throw new InvalidImageException(path, $"the file has {target.Length} bytes, more than the limit of {limits.MaxFileBytes} (MaxFileBytes)");
+            bytes = ReadAtMost(target.FullName, target.Length, limits.MaxFileBytes, path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not InvalidImageException)
         {
             throw new InvalidImageException(path, $"the file cannot be read: {e.Message}", e);
         }
         return Decode(bytes, path, limits);
+    }
+
+    /// <summary>
+    /// The bytes of a regular file of <paramref name="length"/> bytes, read with a hard cap: a file that grows past
+    /// <paramref name="cap"/> while it is read is rejected, whatever its size said.
+    /// </summary>
+    private static byte[] ReadAtMost(string path, long length, long cap, string name)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        var buffer = new byte[(int)Math.Min(length, cap)];
+        int read = 0;
+        while (read < buffer.Length)
+        {
+            int n = stream.Read(buffer, read, buffer.Length - read);
+            if (n == 0) break;
+            read += n;
+        }
+        if (read == buffer.Length && stream.ReadByte() >= 0 && read >= cap)
+            throw new InvalidImageException(name, $"the file holds more than the limit of {cap} bytes (MaxFileBytes)");
+        return read == buffer.Length ? buffer : buffer[..read];
     }
 
     /// <summary>Checks and decodes the bytes of an image file; <paramref name="sourceName"/> names it in errors.</summary>
@@ -53,7 +80,8 @@ public static class SafeImageReader
         var declared = codec.Info;
         if (declared.Width != header.Width || declared.Height != header.Height)
             throw new InvalidImageException(sourceName, $"the decoder sees {declared.Width}x{declared.Height} but the header declares {header.Width}x{header.Height}");
-        var info = new SKImageInfo(declared.Width, declared.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        // Premultiplied, as ML.NET's LoadImages decodes: the same file gives the same pixels through either loader.
+        var info = new SKImageInfo(declared.Width, declared.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
         using var bitmap = new SKBitmap();
         if (!bitmap.TryAllocPixels(info)) throw new InvalidImageException(sourceName, $"cannot allocate {info.BytesSize64} bytes for a {info.Width}x{info.Height} image");
         var result = codec.GetPixels(info, bitmap.GetPixels());
