@@ -1,6 +1,5 @@
 // ROC curves and score histograms of the experiments, drawn with OxyPlot (SkiaSharp renderer). Text shaping is off:
-// it needs HarfBuzzSharp's native library, whose Linux build for SkiaSharp 2.88 (the version ML.NET's image code is
-// bound to) is not served; plain Skia text renders the labels.
+// it needs HarfBuzzSharp's native library, which the samples do not carry; plain Skia text renders the labels.
 using OxyPlot;
 using OxyPlot.Axes;
 using OxyPlot.Legends;
