@@ -73,64 +73,32 @@ internal static partial class ConvolutionCheck
     }
 
     /// <summary>libtorch's own flag for using oneDNN; null where it cannot be read from here (not Linux x64).</summary>
-    public static bool? OneDnnEnabled()
-    {
-        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return null;
-        try
-        {
-            return UserEnabledMkldnn(GlobalContext());
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return null;
-        }
-    }
+    public static bool? OneDnnEnabled() => OnContext(c => UserEnabledMkldnn(c));
 
     /// <summary>
     /// Switches libtorch's NNPACK convolutions off, before any convolution runs. Where NNPACK cannot start (CPUs it does not
     /// support) libtorch prints "Could not initialize NNPACK! Reason: Unsupported hardware." each time it tries it, and on
     /// x86 libtorch's choice is oneDNN or its own convolutions anyway. False where it cannot be done from here (not Linux x64).
     /// </summary>
-    public static bool TryDisableNnpack()
-    {
-        if (OneDnnEnabled() is null) return false;
-        try
-        {
-            SetUserEnabledNnpack(GlobalContext(), false);
-            return NnpackEnabled() == false;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return false;
-        }
-    }
+    public static bool TryDisableNnpack() => OnContext(c => { SetUserEnabledNnpack(c, false); return !UserEnabledNnpack(c); }) == true;
 
     /// <summary>libtorch's own flag for using NNPACK; null where it cannot be read from here (not Linux x64).</summary>
-    public static bool? NnpackEnabled()
+    public static bool? NnpackEnabled() => OnContext(c => UserEnabledNnpack(c));
+
+    /// <summary>Switches libtorch's use of oneDNN off; false where that cannot be done from here (not Linux x64).</summary>
+    public static bool TryDisableOneDnn() => OnContext(c => { SetUserEnabledMkldnn(c, false); return !UserEnabledMkldnn(c); }) == true;
+
+    /// <summary><paramref name="call"/> on libtorch's global context; null where its symbols cannot be reached (not Linux x64).</summary>
+    private static bool? OnContext(Func<IntPtr, bool> call)
     {
-        if (OneDnnEnabled() is null) return null;
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return null;
         try
         {
-            return UserEnabledNnpack(GlobalContext());
+            return call(GlobalContext());
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
             return null;
-        }
-    }
-
-    /// <summary>Switches libtorch's use of oneDNN off; false where that cannot be done from here (not Linux x64).</summary>
-    public static bool TryDisableOneDnn()
-    {
-        if (OneDnnEnabled() is null) return false;
-        try
-        {
-            SetUserEnabledMkldnn(GlobalContext(), false);
-            return OneDnnEnabled() == false;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return false;
         }
     }
 
