@@ -247,7 +247,7 @@ internal static class OodExperiment
             font.MeasureText(digit, out var bounds);
             canvas.DrawText(digit, 0, -bounds.MidY, SKTextAlign.Center, font, paint);
             canvas.Flush();
-            list.Add(bitmap.GetPixelSpan().ToArray());
+            list.Add(bitmap.Bytes);
         }
         return list;
     }

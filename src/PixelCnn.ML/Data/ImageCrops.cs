@@ -34,7 +34,7 @@ public static class ImageCrops
             int width = Math.Max(size, (int)Math.Round(image.Width * scale)), height = Math.Max(size, (int)Math.Round(image.Height * scale));
             using var resized = Resize(image, width, height);
             var (r, g, b) = Offsets(resized.ColorType);
-            var src = resized.GetPixelSpan();
+            var src = Images.SkiaPixels.Of(resized);
             int stride = resized.RowBytes;
             for (int k = 0; k < cropsPerImage; k++)
             {
@@ -62,12 +62,12 @@ public static class ImageCrops
             MLPixelFormat.Rgba32 => SKColorType.Rgba8888,
             var f => throw new NotSupportedException($"pixel format {f} is not a 32-bit RGB format"),
         };
-        using var source = new SKBitmap(new SKImageInfo(image.Width, image.Height, colorType, SKAlphaType.Unpremul));
+        using var source = new SKBitmap(new SKImageInfo(image.Width, image.Height, colorType, SKAlphaType.Premul));
         var pixels = image.Pixels.ToArray();
         if (source.RowBytes != image.Width * 4 || pixels.Length != source.ByteCount)
             throw new InvalidOperationException($"unexpected pixel layout of a {image.Width}x{image.Height} image");
         System.Runtime.InteropServices.Marshal.Copy(pixels, 0, source.GetPixels(), pixels.Length);
-        return source.Resize(new SKImageInfo(width, height, colorType, SKAlphaType.Unpremul), new SKSamplingOptions(SKCubicResampler.Mitchell))
+        return source.Resize(new SKImageInfo(width, height, colorType, SKAlphaType.Premul), new SKSamplingOptions(SKCubicResampler.Mitchell))
                ?? throw new InvalidOperationException($"SkiaSharp could not resize a {image.Width}x{image.Height} image to {width}x{height}");
     }
 

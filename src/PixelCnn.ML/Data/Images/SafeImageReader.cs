@@ -89,7 +89,7 @@ public static class SafeImageReader
             throw new InvalidImageException(sourceName, result == SKCodecResult.IncompleteInput
                 ? $"the {header.Format} data is incomplete (truncated or corrupt): the decoder stopped before the end of the image"
                 : $"the {header.Format} decoder failed: {result}");
-        return MLImage.CreateFromPixels(info.Width, info.Height, MLPixelFormat.Rgba32, bitmap.GetPixelSpan());
+        return MLImage.CreateFromPixels(info.Width, info.Height, MLPixelFormat.Rgba32, SkiaPixels.Of(bitmap));
     }
 
     private static void CheckSize(int width, int height, string sourceName, ImageLimits limits, string where)
