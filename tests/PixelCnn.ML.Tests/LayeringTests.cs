@@ -31,7 +31,7 @@ public class LayeringTests
         ("Evaluation", [$"{Root}.Evaluation"], []),
     ];
 
-    /// <summary>Layers below the ML.NET components: pure TorchSharp and .NET, no Microsoft.ML type (BRIEF §3).</summary>
+    /// <summary>Layers below the ML.NET components: pure TorchSharp and .NET, no Microsoft.ML type (docs/architecture.md).</summary>
     private static readonly string[] BelowMlNet = ["Engine", "Models", "Training", "Scoring", "Sampling", "Serialization", "Diagnostics", "Evaluation"];
 
     [TestMethod]

@@ -13,7 +13,7 @@ internal static class ExampleCommand
 
     public static Command Create()
     {
-        var cmd = new Command("example", "Run the README/BRIEF snippet: a PixelCNN anomaly scorer over a folder of photos (made from Fashion-MNIST).")
+        var cmd = new Command("example", "Run the README snippet: a PixelCNN anomaly scorer over a folder of photos (made from Fashion-MNIST).")
         {
             Folder, Epochs, Images,
         };
