@@ -13,4 +13,9 @@ internal static class RepoPaths
     }
 
     public static string Get(params string[] parts) => Path.Combine([Root, .. parts]);
+
+    /// <summary>The `pixelcnn` CLI built in the configuration of this test run.</summary>
+    public static string Cli => Get("src", "PixelCnn.ML.Samples", "bin",
+        typeof(RepoPaths).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyConfigurationAttribute), false)
+            .OfType<System.Reflection.AssemblyConfigurationAttribute>().FirstOrDefault()?.Configuration ?? "Debug", "net10.0", "pixelcnn.dll");
 }

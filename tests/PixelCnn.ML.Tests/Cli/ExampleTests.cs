@@ -26,8 +26,7 @@ public class ExampleTests
         var dir = Directory.CreateTempSubdirectory("pixelcnn-example-").FullName;
         try
         {
-            var configuration = typeof(ExampleTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-            var cli = RepoPaths.Get("src", "PixelCnn.ML.Samples", "bin", configuration, "net10.0", "pixelcnn.dll");
+            var cli = RepoPaths.Cli;
             var run = DotnetCli.Run(DotnetCli.FindOnPath() ?? "dotnet", [cli, "example", "--folder", dir, "--epochs", "1", "--train-images", "40"], dir);
             Assert.AreEqual(0, run.ExitCode, run.ToString());
             StringAssert.Contains(run.StdOut, "ML.NET's Evaluate: AUC ");

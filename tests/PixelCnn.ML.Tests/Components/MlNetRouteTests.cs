@@ -372,19 +372,12 @@ public class MlNetRouteTests
     }
 
     /// <summary>The values of a column as `pixelcnn apply` writes them (R format, vectors space-separated).</summary>
-    private static string[] Rows(IDataView data, string column)
-    {
-        var col = data.Schema[column];
-        if (col.Type is VectorDataViewType)
-            return data.GetColumn<VBuffer<float>>(column).Select(v => string.Join(' ', v.DenseValues().Select(f => f.ToString("R", CultureInfo.InvariantCulture)))).ToArray();
-        return data.GetColumn<float>(column).Select(f => f.ToString("R", CultureInfo.InvariantCulture)).ToArray();
-    }
+    private static string[] Rows(IDataView data, string column) => SavedModelFixtures.Rows(data, column, folder: "");
 
     /// <summary>Runs `pixelcnn apply` in a new dotnet process and returns the CSV's data rows split into cells.</summary>
     private static List<string[]> ApplyInFreshProcess(string model, string data, string workDir, string columns)
     {
-        var configuration = typeof(MlNetRouteTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var cli = RepoPaths.Get("src", "PixelCnn.ML.Samples", "bin", configuration, "net10.0", "pixelcnn.dll");
+        var cli = RepoPaths.Cli;
         Assert.IsTrue(File.Exists(cli), $"{cli} is not built");
         var csv = Path.Combine(workDir, $"applied-{Guid.NewGuid():N}.csv");
         var run = DotnetCli.Run(DotnetCli.FindOnPath() ?? "dotnet", [cli, "apply", "--model", model, "--data", data, "--columns", columns, "--out", csv], workDir);

@@ -150,7 +150,7 @@ public class SavedModelFixtures
         {
             VectorDataViewType => data.GetColumn<VBuffer<float>>(column).Select(v => string.Join(' ', v.DenseValues().Select(F))).ToArray(),
             BooleanDataViewType => data.GetColumn<bool>(column).Select(b => b ? "true" : "false").ToArray(),
-            TextDataViewType => data.GetColumn<string>(column).Select(s => s.Replace(folder, "<fixture folder>").Replace(' ', '_')).ToArray(),
+            TextDataViewType => data.GetColumn<string>(column).Select(s => (folder.Length > 0 ? s.Replace(folder, "<fixture folder>") : s).Replace(' ', '_')).ToArray(),
             _ => data.GetColumn<float>(column).Select(F).ToArray(),
         };
     }

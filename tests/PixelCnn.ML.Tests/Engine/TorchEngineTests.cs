@@ -1,6 +1,5 @@
 // The engine's start-up: TorchSharp loaded with the policy this library promises (threads, allocator),
 // and the errors a user gets when its native library cannot load.
-using System.Reflection;
 using PixelCnn.ML.Engine;
 using TorchSharp;
 
@@ -75,8 +74,7 @@ public class TorchEngineTests
         if (enabled is null) Assert.Inconclusive("libtorch's flags are read on Linux x64 only");
         Assert.IsFalse(enabled.Value);
         // And a process that trains and scores prints no NNPACK line.
-        var cli = RepoPaths.Get("src", "PixelCnn.ML.Samples", "bin",
-            typeof(TorchEngineTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug", "net10.0", "pixelcnn.dll");
+        var cli = RepoPaths.Cli;
         var folder = Directory.CreateTempSubdirectory("pixelcnn-nnpack-").FullName;
         try
         {

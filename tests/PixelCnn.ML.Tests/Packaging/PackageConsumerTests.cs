@@ -168,13 +168,8 @@ public class PackageConsumerTests
         var app = Path.Combine(WorkRoot.Value, "coexist");
         WriteAppFolder(app, CoexistProgram, Path.Combine(WorkRoot.Value, "coexist-packages"));
         // libtorch for Linux only (598 MB) instead of TorchSharp-cpu (three operating systems, 1.5 GB): docs/packaging.md.
-        foreach (var package in new[] { new[] { "Microsoft.ML" }, ["Microsoft.ML.TorchSharp"], ["Microsoft.ML.OnnxTransformer"], ["Microsoft.Data.Analysis"],
-                                        ["PixelCnn.ML", "--version", feed.Version], ["libtorch-cpu-linux-x64", "--version", "2.10.0"] })
-        {
-            var add = Dotnet(app, ["add", "package", .. package]);
-            Assert.AreEqual(0, add.ExitCode, add.ToString());
-            Assert.IsFalse(add.ToString().Contains("NU1608", StringComparison.Ordinal) || add.ToString().Contains("NU1605", StringComparison.Ordinal), add.ToString());
-        }
+        AddPackages(app, ["NU1605", "NU1608"], ["Microsoft.ML"], ["Microsoft.ML.TorchSharp"], ["Microsoft.ML.OnnxTransformer"], ["Microsoft.Data.Analysis"],
+                    ["PixelCnn.ML", "--version", feed.Version], ["libtorch-cpu-linux-x64", "--version", "2.10.0"]);
         var photos = Path.Combine(WorkRoot.Value, "coexist-photos");
         CopyFolder(Photos.Value, photos);
         var truncated = Path.Combine(photos, "photos", "test", "anomaly", "000.png");
@@ -282,15 +277,21 @@ public class PackageConsumerTests
         WriteAppFolder(app, ConsumerProgram.Replace("//SNIPPET\n", ReadmeSnippet()));
         // As the README says: the newest ML.NET, then the package and libtorch. A prerelease needs its version named.
         // The README's app restores with no warning at all.
-        foreach (var package in new[] { new[] { "Microsoft.ML" }, ["PixelCnn.ML", "--version", feed.Version], ["TorchSharp-cpu"] })
-        {
-            var add = Dotnet(app, ["add", "package", .. package]);
-            Assert.AreEqual(0, add.ExitCode, add.ToString());
-            Assert.IsFalse(add.ToString().Contains("warn :", StringComparison.Ordinal), add.ToString());
-        }
+        AddPackages(app, ["warn :"], ["Microsoft.ML"], ["PixelCnn.ML", "--version", feed.Version], ["TorchSharp-cpu"]);
         var project = File.ReadAllText(Path.Combine(app, "App.csproj"));
         StringAssert.Contains(project, "Include=\"Microsoft.ML\" Version=\"6.", "dotnet add package Microsoft.ML gives ML.NET 6");
         return app;
+    }
+
+    /// <summary>`dotnet add package` each of <paramref name="packages"/> in order; none may fail or print any of <paramref name="forbidden"/>.</summary>
+    private static void AddPackages(string app, string[] forbidden, params string[][] packages)
+    {
+        foreach (var package in packages)
+        {
+            var add = Dotnet(app, ["add", "package", .. package]);
+            Assert.AreEqual(0, add.ExitCode, add.ToString());
+            Assert.IsFalse(forbidden.Any(f => add.ToString().Contains(f, StringComparison.Ordinal)), add.ToString());
+        }
     }
 
     /// <summary>
