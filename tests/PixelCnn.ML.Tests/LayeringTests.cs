@@ -26,7 +26,8 @@ public class LayeringTests
         ("Serialization", [$"{Root}.Serialization", $"{Root}.IO"], []),
         ("Diagnostics", [$"{Root}.Diagnostics", $"{Root}.Models", $"{Root}.Engine"], []),
         ("Data", [$"{Root}.Data", $"{Root}.Data.Images", $"{Root}.Models", $"{Root}.Engine", $"{Root}.IO"], []),
-        ("Data.Images", [$"{Root}.Data.Images"], []),
+        ("Data.Images", [$"{Root}.Data.Images", $"{Root}.IO"], []),
+        ("IO", [$"{Root}.IO"], []),
         ("Pictures", [$"{Root}.Pictures", $"{Root}.Data", $"{Root}.IO"], []),
         ("Evaluation", [$"{Root}.Evaluation"], []),
     ];

@@ -5,6 +5,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.ML.Transforms.Image;
+using PixelCnn.ML.IO;
 
 namespace PixelCnn.ML.Samples.Commands;
 
@@ -27,7 +28,7 @@ internal static class ApplyCommand
             var ml = Generation.Context(p);
             var file = p.GetValue(Model)!;
             if (!file.Exists) throw new FileNotFoundException($"--model {file.FullName} does not exist");
-            var model = ml.Model.Load(file.FullName, out var inputSchema);
+            var model = ml.Model.LoadChecked(file.FullName, out var inputSchema);
             try
             {
                 var spec = p.GetValue(Data)!;
@@ -52,18 +53,17 @@ internal static class ApplyCommand
     {
         using var cursor = data.GetRowCursor(columns);
         var cells = columns.Select(c => Cell(cursor, c)).ToArray();
-        var tmp = csv.FullName + ".tmp";
         int n = 0;
-        using (var w = new StreamWriter(tmp))
+        AtomicFile.Write(csv.FullName, stream =>
         {
+            using var w = new StreamWriter(stream, leaveOpen: true);
             w.WriteLine(string.Join(',', columns.Select(c => c.Name)));
             while (cursor.MoveNext())
             {
                 w.WriteLine(string.Join(',', cells.Select(c => c())));
                 n++;
             }
-        }
-        File.Move(tmp, csv.FullName, overwrite: true);
+        });
         return n;
     }
 

@@ -4,6 +4,7 @@
 // PixelCNN paper), one grid row per seed.
 using System.CommandLine;
 using System.Globalization;
+using PixelCnn.ML.IO;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Data;
 using PixelCnn.ML.Engine;
@@ -49,7 +50,7 @@ internal static class AutoencoderCommands
             Cli.Err.MarkupLine($"Training a PixelCNN autoencoder (m = {m}) on {Markup.Escape(source.Description)}");
             using var model = ml.Transforms.PixelCnnAutoencoder(options).Fit(source.Rows);
             var file = p.GetValue(outFile)!;
-            ml.Model.Save(model, source.Rows.Schema, file.FullName);
+            AtomicFile.Write(file.FullName, s => ml.Model.Save(model, source.Rows.Schema, s));
             Console.WriteLine($"Saved {file.FullName}: PixelCNN autoencoder, m = {m}, images {model.ImageShape}");
             return Cli.Ok;
         });
@@ -71,17 +72,16 @@ internal static class AutoencoderCommands
             int n = rows.Count, m = loaded.Model.Config.EmbeddingSize;
             var h = loaded.Model.Encode(rows.ToDataset(), cancellationToken: Cli.Cancellation);
             var file = p.GetValue(outFile)!;
-            var tmp = file.FullName + ".tmp";
-            using (var w = new StreamWriter(tmp))
+            AtomicFile.Write(file.FullName, stream =>
             {
+                using var w = new StreamWriter(stream, leaveOpen: true);
                 w.WriteLine("row,label," + string.Join(',', Enumerable.Range(0, m).Select(d => $"h{d}")));
                 for (int i = 0; i < n; i++)
                 {
                     var label = rows.Labels is { } l ? l[i].ToString(CultureInfo.InvariantCulture) : "";
                     w.WriteLine($"{i},{label}," + string.Join(',', Enumerable.Range(0, m).Select(d => h[i * m + d].ToString("R", CultureInfo.InvariantCulture))));
                 }
-            }
-            File.Move(tmp, file.FullName, overwrite: true);
+            });
             Console.WriteLine($"Wrote {n} embeddings of {m} values ({rows.Description}) to {file.FullName}");
             return Cli.Ok;
         });

@@ -6,6 +6,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using PixelCnn.ML.IO;
 using PixelCnn.ML.Data;
 using PixelCnn.ML.Engine;
 using PixelCnn.ML.Models;
@@ -96,7 +97,7 @@ internal static class BenchCommand
             report["quality"] = QualityRun(p.GetValue(QualityPreset)!, p.GetValue(QualityImages), reference, device);
         if (p.GetValue(Out) is { } file)
         {
-            File.WriteAllText(file.FullName, report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            AtomicFile.WriteAllText(file.FullName, report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
             Cli.Err.MarkupLine($"Results written to [green]{Markup.Escape(file.FullName)}[/]");
         }
         return Cli.Ok;

@@ -119,9 +119,10 @@ internal static class Cli
             return Failed;
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or InvalidImageException or IOException or InvalidOperationException or NotSupportedException
-                                      or System.Runtime.InteropServices.ExternalException or UnauthorizedAccessException or Training.TrainingDivergedException)
+                                      or System.Runtime.InteropServices.ExternalException or UnauthorizedAccessException or Training.TrainingDivergedException
+                                      or FormatException or OutOfMemoryException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine(e is OutOfMemoryException ? $"error: out of memory ({e.Message})" : $"error: {e.Message}");
             if (Environment.GetEnvironmentVariable("PIXELCNN_TRACE") is "1") Console.Error.WriteLine(e);
             return Failed;
         }

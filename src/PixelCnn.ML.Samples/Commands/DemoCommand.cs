@@ -11,6 +11,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using PixelCnn.ML.IO;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Data;
 using PixelCnn.ML.Engine;
@@ -87,7 +88,7 @@ internal static class DemoCommand
             FeatureColumnName = "Pixels", Model = config, Training = { Epochs = epochs }, ValidationFraction = 0.05, ThresholdPercentile = 95,
             Progress = new ConsoleTrainingProgress(), CancellationToken = Cli.Cancellation,
         }).Fit(scorerData);
-        ml.Model.Save(scorer, scorerData.Schema, Path.Combine(outDir.FullName, "scorer.zip"));
+        AtomicFile.Write(Path.Combine(outDir.FullName, "scorer.zip"), s => ml.Model.Save(scorer, scorerData.Schema, s));
 
         Cli.Section($"2. Scoring {test.Count} test images");
         var testRows = Rows(test, _ => true, test.Count);
@@ -137,7 +138,7 @@ internal static class DemoCommand
             FeatureColumnName = "Pixels", ConditionColumnName = "Label", Model = config, Training = { Epochs = epochs }, SamplingSeed = 7,
             Progress = new ConsoleTrainingProgress(), CancellationToken = Cli.Cancellation,
         }).Fit(samplerData);
-        ml.Model.Save(sampler, samplerData.Schema, Path.Combine(outDir.FullName, "sampler.zip"));
+        AtomicFile.Write(Path.Combine(outDir.FullName, "sampler.zip"), s => ml.Model.Save(sampler, samplerData.Schema, s));
         var sw = Stopwatch.StartNew();
         var grid = new List<RasterImage>();
         for (int c = 0; c < 10; c++)
@@ -176,7 +177,7 @@ internal static class DemoCommand
         if (p.GetValue(LinearProbes)) summary["linear_probes"] = Probes(ml, p.GetValue(ProbeSize), config, Rows(train, _ => true, nTrain), testRows, epochs, device);
 
         summary["seconds"] = total.Elapsed.TotalSeconds;
-        File.WriteAllText(Path.Combine(outDir.FullName, "summary.json"), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(outDir.FullName, "summary.json"), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         AnsiConsole.MarkupLine($"Done in {total.Elapsed:m\\:ss}. Pictures and summary.json in [green]{Markup.Escape(outDir.FullName)}[/]:");
         foreach (var f in new[] { "most-likely.png", "least-likely.png", "bits-maps.png", "samples-by-class.png", "completions.png", "scorer.zip", "sampler.zip" })
             AnsiConsole.MarkupLine($"  {f}");

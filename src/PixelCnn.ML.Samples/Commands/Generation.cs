@@ -64,7 +64,7 @@ internal static class Generation
     public static LoadedModel Load(MLContext ml, FileInfo file)
     {
         if (!file.Exists) throw new FileNotFoundException($"--model {file.FullName} does not exist");
-        var pipeline = ml.Model.Load(file.FullName, out _);
+        var pipeline = ml.Model.LoadChecked(file.FullName, out _);
         var component = Find<PixelCnnTransformerBase>(pipeline);
         if (component is null)
         {

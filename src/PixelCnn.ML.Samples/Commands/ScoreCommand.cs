@@ -2,6 +2,7 @@
 // flags, and on request the per-pixel bits maps as PNG heat maps.
 using System.CommandLine;
 using System.Globalization;
+using PixelCnn.ML.IO;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Data;
 using PixelCnn.ML.Engine;
@@ -30,7 +31,7 @@ internal static class ScoreCommand
             var ml = new MLContext(seed: 1) { GpuDeviceId = (device.type == DeviceType.CUDA) ? device.index : null };
             var modelFile = p.GetValue(Model)!;
             if (!modelFile.Exists) throw new FileNotFoundException($"--model {modelFile.FullName} does not exist");
-            var loaded = ml.Model.Load(modelFile.FullName, out _);
+            var loaded = ml.Model.LoadChecked(modelFile.FullName, out _);
             try
             {
                 var scorer = Generation.Find<PixelCnnDensityTransformer>(loaded) ?? throw new InvalidDataException($"{modelFile.FullName} holds no PixelCNN scorer");
@@ -77,9 +78,9 @@ internal static class ScoreCommand
         int unreadable = 0;
         float b = 0; bool f = false; ReadOnlyMemory<char> pv = default; VBuffer<float> mv = default;
         int rows = 0, flagged = 0;
-        var tmp = csv.FullName + ".tmp";
-        using (var w = new StreamWriter(tmp))
+        AtomicFile.Write(csv.FullName, stream =>
         {
+            using var w = new StreamWriter(stream, leaveOpen: true);
             w.WriteLine("row,source,label,bits_per_dim,anomaly,error");
             while (cursor.MoveNext())
             {
@@ -109,8 +110,7 @@ internal static class ScoreCommand
                 if (f) flagged++;
                 if ((rows & 1023) == 0) Cli.Err.Markup($"\r[grey]{rows} images scored[/]");
             }
-        }
-        File.Move(tmp, csv.FullName, overwrite: true);
+        });
         Cli.Err.WriteLine();
         Console.WriteLine($"Scored {rows} images from {source.Description}: {flagged} flagged above {threshold:F4} bits/dim" +
                           (unreadable > 0 ? $" or unreadable ({unreadable} files could not be read: see the error column)" : "") + $". Wrote {csv.FullName}" +

@@ -1,5 +1,6 @@
 // pixelcnn train: fits the PixelCNN density scorer on images and saves the pipeline as a model zip.
 using System.CommandLine;
+using PixelCnn.ML.IO;
 using PixelCnn.ML.Components;
 using PixelCnn.ML.Engine;
 using PixelCnn.ML.Models;
@@ -55,7 +56,7 @@ internal static class TrainCommand
             Cli.Err.MarkupLine($"Training on {Markup.Escape(source.Description)} ({device})");
             using var model = ml.AnomalyDetection.Trainers.PixelCnn(options).Fit(source.Rows);
             var outFile = p.GetValue(Out)!;
-            ml.Model.Save(model, source.Rows.Schema, outFile.FullName);
+            AtomicFile.Write(outFile.FullName, s => ml.Model.Save(model, source.Rows.Schema, s));
             Console.WriteLine($"Saved {outFile.FullName}: threshold {model.Threshold:F4} bits/dim ({model.ThresholdPercentile}th percentile of held-out scores)");
             return Cli.Ok;
         });

@@ -66,7 +66,7 @@ internal static class AutoencoderExperiment
 
     public static Command Create()
     {
-        var experiment = new Command("experiment", "Experiments: the Gated PixelCNN paper's autoencoder comparison on Fashion-MNIST; PixelRNN beside the Gated PixelCNN; grayscale and pyramid PixelCNNs; colorization; image-loading fuzz figures.");
+        var experiment = new Command("experiment", "Experiments: the Gated PixelCNN paper's autoencoder comparison on Fashion-MNIST; PixelRNN beside the Gated PixelCNN; grayscale and pyramid PixelCNNs; colorization; image-loading and model-file fuzz figures.");
         var cmd = new Command("autoencoder",
             "Compare PixelCNN autoencoders (m = each --sizes) with an unconditional PixelCNN (test bits/dim of x given h) and an MSE autoencoder " +
             "(pictures of reconstructions). Writes results.json and reconstructions-m<M>.png into --out-dir.")
@@ -76,6 +76,7 @@ internal static class AutoencoderExperiment
         cmd.SetAction(Run);
         experiment.Subcommands.Add(cmd);
         experiment.Subcommands.Add(ImageFuzz.CreateCommand());
+        experiment.Subcommands.Add(ModelFuzz.CreateCommand());
         experiment.Subcommands.Add(PixelRnnExperiment.CreateCommand());
         experiment.Subcommands.Add(AuxiliaryExperiment.CreateCommand());
         experiment.Subcommands.Add(ColorizationExperiment.CreateCommand());

@@ -31,6 +31,40 @@ public static class PixelCnnCatalog
     }
 
     /// <summary>
+    /// <c>mlContext.Model.Load</c> for model files from outside. The archive is checked before ML.NET opens it: a regular
+    /// file, every entry's declared size bounded (from <see cref="Scoring.PixelCnnModel.MaxParameterBytes"/>), every entry
+    /// inflated once to check its size and CRC-32. PixelCNN components then check their options, configuration, sizes
+    /// and the weights' SHA-256 as they load. Every failure of the file is an <see cref="InvalidDataException"/> naming
+    /// it (ML.NET's own errors on a broken archive included); a <see cref="NotSupportedException"/> means the loaded
+    /// ML.NET is outside the supported range.
+    /// </summary>
+    public static ITransformer LoadChecked(this ModelOperationsCatalog catalog, string path, out DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ModelArchive.Check(path);
+        ComponentSaving.LastLoadError = null;
+        try
+        {
+            return catalog.Load(path, out inputSchema);
+        }
+        catch (Exception e) when (Unwrap(e) is FormatException or InvalidDataException or InvalidOperationException or ArgumentException or KeyNotFoundException
+                                      or EndOfStreamException or IndexOutOfRangeException or OverflowException)
+        {
+            // A PixelCNN component's own error says what is wrong; ML.NET may have replaced it with its fallback's.
+            Exception inner = ComponentSaving.LastLoadError ?? Unwrap(e);
+            throw new InvalidDataException(inner.Message.Contains(path, StringComparison.Ordinal) ? inner.Message : $"{path}: {inner.Message}", inner);
+        }
+        finally
+        {
+            ComponentSaving.LastLoadError = null;
+        }
+
+        // ML.NET builds components by reflection: a loader's own error arrives wrapped.
+        static Exception Unwrap(Exception e) =>
+            e is System.Reflection.TargetInvocationException { InnerException: { } inner } ? Unwrap(inner) : e;
+    }
+
+    /// <summary>
     /// Detection metrics beyond ML.NET's <c>ml.AnomalyDetection.Evaluate</c> (which reports AUC and the detection rate at
     /// a false-positive count): the positive class is "anomaly", a Boolean label true or a numeric label other than 0.
     /// Reports AUROC, AUPR (step-wise average precision), the detection rate at <paramref name="falsePositiveCount"/>

@@ -3,6 +3,7 @@
 // under no_grad. Saved as one zip: config.json + weights.safetensors (see docs/model-format.md).
 using System.IO.Compression;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PixelCnn.ML.Data;
@@ -181,23 +182,67 @@ public sealed class PixelCnnModel : IDisposable
     /// <summary>Entry names of a saved model: the configuration and the weights.</summary>
     public const string ConfigEntry = "config.json", WeightsEntry = "weights.safetensors";
 
-    /// <summary>Writes <see cref="ConfigEntry"/> and <see cref="WeightsEntry"/> through <paramref name="createEntry"/>.</summary>
+    /// <summary>
+    /// Writes <see cref="ConfigEntry"/> and <see cref="WeightsEntry"/> through <paramref name="createEntry"/>; the
+    /// configuration records the weights' SHA-256, which readers verify.
+    /// </summary>
     public void WriteEntries(Func<string, Stream> createEntry)
     {
-        using (var s = createEntry(ConfigEntry))
-            JsonSerializer.Serialize(s, new ModelDocument(FormatName, RequiredVersion(Config), Config), ModelJson.Default.ModelDocument);
-        using (var s = createEntry(WeightsEntry))
+        using var weights = new MemoryStream();
+        // The weights carry the configuration they were written for, and config.json carries the weights' SHA-256: a
+        // change to either entry alone, whatever the zip's CRC says, is found at load.
+        var meta = new Dictionary<string, string>
         {
-            var meta = new Dictionary<string, string> { ["format"] = FormatName, ["architecture"] = Config.Architecture.ToString() };
-            SafeTensors.Save(Network.state_dict(), s, meta);
-        }
+            ["format"] = FormatName, ["architecture"] = Config.Architecture.ToString(),
+            [ConfigMetadataKey] = JsonSerializer.Serialize(Config, ModelJson.Default.PixelCnnConfig),
+        };
+        SafeTensors.Save(Network.state_dict(), weights, meta);
+        var digest = Convert.ToHexStringLower(SHA256.HashData(weights.GetBuffer().AsSpan(0, (int)weights.Length)));
+        using (var s = createEntry(ConfigEntry))
+            JsonSerializer.Serialize(s, new ModelDocument(FormatName, RequiredVersion(Config), Config, digest), ModelJson.Default.ModelDocument);
+        using (var s = createEntry(WeightsEntry)) weights.WriteTo(s);
+    }
+
+    /// <summary>
+    /// The largest network any model reader builds, in bytes of float32 weights: 1 GiB (268 million parameters) unless
+    /// changed. A configuration is checked against it before anything is allocated, and the weights entry may hold no
+    /// more than the configuration needs, so a small crafted file cannot make a reader allocate gigabytes. Applies to
+    /// <see cref="Load(string, Device?)"/>, <c>mlContext.Model.Load</c> of PixelCNN components, and checkpoints.
+    /// </summary>
+    public static long MaxParameterBytes
+    {
+        get => Interlocked.Read(ref _maxParameterBytes);
+        set => Interlocked.Exchange(ref _maxParameterBytes, value > 0 ? value
+            : throw new ArgumentOutOfRangeException(nameof(MaxParameterBytes), value, "the limit must be positive"));
+    }
+
+    private static long _maxParameterBytes = 1L << 30;
+
+    /// <summary>The most bytes a model's config.json (or a component's options.json) may hold.</summary>
+    internal const long MaxConfigBytes = 1 << 20;
+
+    /// <summary>The safetensors header cap of a weights entry: far above the few kilobytes a network's names and shapes take.</summary>
+    internal const long MaxWeightsHeaderBytes = 1 << 24;
+
+    /// <summary>
+    /// Throws an <see cref="InvalidDataException"/> naming <see cref="ConfigEntry"/> when <paramref name="config"/> builds
+    /// a network larger than <see cref="MaxParameterBytes"/>; returns its parameter count otherwise.
+    /// </summary>
+    internal static long CheckSize(PixelCnnConfig config)
+    {
+        long parameters = ModelSize.Parameters(config), max = MaxParameterBytes;
+        if (parameters > max / 4)
+            throw new InvalidDataException($"{ConfigEntry}: the configuration builds {parameters:N0} parameters ({4.0 * parameters / (1 << 20):N0} MiB), " +
+                                           $"more than PixelCnnModel.{nameof(MaxParameterBytes)} allows ({max / (1 << 20):N0} MiB); raise it only for files you trust");
+        return parameters;
     }
 
     public static PixelCnnModel Load(string path, Device? device = null)
     {
         try
         {
-            using var f = File.OpenRead(path);
+            var file = RegularFile.Resolve(path, out var problem) ?? throw new InvalidDataException($"{path}: {problem}");
+            using var f = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             return Load(f, device);
         }
         catch (Exception e) when (e is InvalidDataException or SafeTensorsFormatException && !e.Message.Contains(path))
@@ -208,8 +253,16 @@ public sealed class PixelCnnModel : IDisposable
 
     public static PixelCnnModel Load(Stream stream, Device? device = null)
     {
-        using var zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
-        return ReadEntries(name => zip.GetEntry(name)?.Open(), device);
+        ZipArchive zip;
+        try
+        {
+            zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"not a model file (not a readable zip archive: {e.Message})", e);
+        }
+        using (zip) return ReadEntries(name => zip.GetEntry(name) is { } entry ? BoundedRead.OpenChecked(entry, long.MaxValue) : null, device);
     }
 
     /// <summary>
@@ -218,12 +271,26 @@ public sealed class PixelCnnModel : IDisposable
     /// </summary>
     public static PixelCnnModel ReadEntries(Func<string, Stream?> openEntry, Device? device = null)
     {
+        ArgumentNullException.ThrowIfNull(openEntry);
+        return ReadEntries((name, max) =>
+        {
+            using var s = openEntry(name);
+            return s is null ? null : BoundedRead.Bytes(s, max, name);
+        }, device);
+    }
+
+    /// <summary>
+    /// <see cref="ReadEntries(Func{string, Stream?}, Device?)"/> over <paramref name="readEntry"/>, which returns the
+    /// content of an entry (null when missing), refusing more than the given number of bytes.
+    /// </summary>
+    internal static PixelCnnModel ReadEntries(Func<string, long, MemoryStream?> readEntry, Device? device = null)
+    {
         ModelDocument doc;
-        using (var s = openEntry(ConfigEntry) ?? throw new InvalidDataException($"model has no {ConfigEntry}"))
+        using (var bytes = readEntry(ConfigEntry, MaxConfigBytes) ?? throw new InvalidDataException($"model has no {ConfigEntry}"))
         {
             try
             {
-                doc = JsonSerializer.Deserialize(s, ModelJson.Default.ModelDocument) ?? throw new InvalidDataException($"{ConfigEntry} is empty");
+                doc = JsonSerializer.Deserialize(bytes, ModelJson.Default.ModelDocument) ?? throw new InvalidDataException($"{ConfigEntry} is empty");
             }
             catch (JsonException e)
             {
@@ -233,34 +300,86 @@ public sealed class PixelCnnModel : IDisposable
         if (doc.Format != FormatName) throw new InvalidDataException($"{ConfigEntry} has format '{doc.Format}', expected '{FormatName}'");
         if (doc.Version > FormatVersion)
             throw new InvalidDataException($"model format version {doc.Version} is newer than this library reads ({FormatVersion}); upgrade PixelCnn.ML");
+        if (doc.Config is null) throw new InvalidDataException($"{ConfigEntry} has no config");
         var config = doc.Version < 2 && doc.Config.IsAutoencoder ? doc.Config with { EqualizedEncoderOutput = false } : doc.Config;
         try { config.Validate(); }
         catch (ArgumentException e) { throw new InvalidDataException($"{ConfigEntry}: {e.Message}", e); }
-        var network = PixelCnnNetwork.Create(config);
+        long parameters = CheckSize(config);
+        MemoryStream weights;
         try
         {
-            using var buffer = new MemoryStream();
-            using (var s = openEntry(WeightsEntry) ?? throw new InvalidDataException($"model has no {WeightsEntry}")) s.CopyTo(buffer);
-            buffer.Position = 0;
-            SafeTensors.LoadInto(network, buffer);
-            return new PixelCnnModel(network, device ?? torch.CPU);
+            // The weights hold exactly the configuration's float32 parameters after their header: nothing more is read.
+            weights = readEntry(WeightsEntry, 8 + MaxWeightsHeaderBytes + 4 * parameters) ?? throw new InvalidDataException($"model has no {WeightsEntry}");
         }
-        catch (Exception e) when (e is InvalidDataException or SafeTensorsFormatException)
+        catch (InvalidDataException e) when (!e.Message.StartsWith("model has no") && !e.Message.StartsWith(WeightsEntry))
         {
-            network.Dispose();
-            throw new InvalidDataException(e.Message.StartsWith("model has no") ? e.Message : $"{WeightsEntry}: {e.Message}", e);
+            throw new InvalidDataException($"{WeightsEntry}: {e.Message}", e);
         }
-        catch
+        using (weights)
         {
-            network.Dispose();
-            throw;
+            if (doc.WeightsSha256 is { } expected &&
+                !Convert.ToHexStringLower(SHA256.HashData(weights.GetBuffer().AsSpan(0, (int)weights.Length))).Equals(expected, StringComparison.OrdinalIgnoreCase))
+                throw new InvalidDataException($"{WeightsEntry} is damaged: its SHA-256 differs from the one {ConfigEntry} records");
+            var readOptions = new SafeTensorsReadOptions { MaxHeaderBytes = MaxWeightsHeaderBytes };
+            CheckWrittenFor(config, weights, readOptions);
+            var network = PixelCnnNetwork.Create(config);
+            try
+            {
+                SafeTensors.LoadInto(network, weights, options: readOptions);
+                return new PixelCnnModel(network, device ?? torch.CPU);
+            }
+            catch (SafeTensorsFormatException e)
+            {
+                network.Dispose();
+                throw new InvalidDataException($"{WeightsEntry}: {e.Message}", e);
+            }
+            catch
+            {
+                network.Dispose();
+                throw;
+            }
         }
+    }
+
+    /// <summary>The safetensors metadata key of the configuration the weights were written for (JSON).</summary>
+    internal const string ConfigMetadataKey = "pixelcnn_config";
+
+    /// <summary>Throws when the weights record a configuration other than <paramref name="config"/> (files before 0.2 record none).</summary>
+    private static void CheckWrittenFor(PixelCnnConfig config, MemoryStream weights, SafeTensorsReadOptions options)
+    {
+        SafeTensorsHeader header;
+        try
+        {
+            header = SafeTensorsHeader.Read(weights, options, null);
+        }
+        catch (SafeTensorsFormatException e)
+        {
+            throw new InvalidDataException($"{WeightsEntry}: {e.Message}", e);
+        }
+        finally
+        {
+            weights.Position = 0;
+        }
+        if (!header.Metadata.TryGetValue(ConfigMetadataKey, out var json)) return;
+        PixelCnnConfig? written;
+        try
+        {
+            written = JsonSerializer.Deserialize(json, ModelJson.Default.PixelCnnConfig);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{WeightsEntry}: its {ConfigMetadataKey} metadata is not a configuration: {e.Message}", e);
+        }
+        if (written != config)
+            throw new InvalidDataException($"{ConfigEntry} differs from the configuration {WeightsEntry} was written for: one of them was changed");
     }
 
     public void Dispose() => Network.Dispose();
 }
 
-internal sealed record ModelDocument(string Format, int Version, PixelCnnConfig Config);
+/// <summary>config.json: the format, the lowest version that reads it, the configuration and the SHA-256 of the weights
+/// entry (hex; absent in files written before 0.2, which load unchecked).</summary>
+internal sealed record ModelDocument(string Format, int Version, PixelCnnConfig Config, string? WeightsSha256 = null);
 
 [JsonSourceGenerationOptions(WriteIndented = true, UseStringEnumConverter = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(ModelDocument))]

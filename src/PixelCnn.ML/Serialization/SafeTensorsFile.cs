@@ -71,8 +71,12 @@ public sealed class SafeTensorsFile
         return ReadCore(stream, options, path);
     }
 
-    internal static FileStream OpenRead(string path) =>
-        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan);
+    internal static FileStream OpenRead(string path)
+    {
+        // Only a regular file: a named pipe would block the reader, a link to a device would never end.
+        if (File.Exists(path) && RegularFile.Resolve(path, out var problem) is null) throw SafeTensorsFormatException.Create(path, problem!);
+        return new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan);
+    }
 
     /// <summary>Gives a seekable stream for <paramref name="stream"/> (itself, or a copy in memory).</summary>
     internal static Stream Seekable(Stream stream)

@@ -59,10 +59,10 @@ internal static class Checkpoint
         if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint {path} does not exist", path);
         try
         {
-            using var zip = ZipFile.OpenRead(path);
-            var docEntry = zip.GetEntry("trainer.json") ?? throw new InvalidDataException("it has no trainer.json");
+            var file = RegularFile.Resolve(path, out var problem) ?? throw new InvalidDataException(problem!);
+            using var zip = ZipFile.OpenRead(file.FullName);
             CheckpointDocument doc;
-            using (var s = docEntry.Open())
+            using (var s = ReadAll(zip, "trainer.json", MaxDocumentBytes))
                 doc = JsonSerializer.Deserialize(s, CheckpointJson.Default.CheckpointDocument) ?? throw new InvalidDataException("trainer.json is empty");
             if (doc.Format != FormatName) throw new InvalidDataException($"format '{doc.Format}' is not a PixelCnn.ML checkpoint");
             if (doc.Version is < 2 or > FormatVersion)
@@ -76,20 +76,22 @@ internal static class Checkpoint
             if (doc.State.DataCount != state.DataCount)
                 throw new InvalidDataException($"it was written for {doc.State.DataCount} training images but {state.DataCount} were given");
 
-            SafeTensors.LoadInto(model.Network, ReadAll(zip, "model.safetensors"));
+            // Every entry is read with a cap from the (already built) model's size and checked against its CRC-32.
+            long weights = PixelCnnModel.MaxWeightsHeaderBytes + 4 * model.Network.ParameterCount;
+            SafeTensors.LoadInto(model.Network, ReadAll(zip, "model.safetensors", weights));
             using (var scope = NewDisposeScope())
             {
                 var moments = OptimizerState.Get(optimizer);
-                SafeTensors.LoadInto(moments, ReadAll(zip, "optimizer.safetensors"), "the optimizer state");
+                SafeTensors.LoadInto(moments, ReadAll(zip, "optimizer.safetensors", 3 * weights), "the optimizer state");
                 OptimizerState.ApplyScalars(optimizer, moments);
-                var rng = SafeTensors.Load(ReadAll(zip, "rng.safetensors"));
+                var rng = SafeTensors.Load(ReadAll(zip, "rng.safetensors", 1 << 20));
                 if (!rng.TryGetValue("default_cpu", out var g)) throw new InvalidDataException("rng.safetensors lacks 'default_cpu'");
                 Generator.Default.set_state(g);
             }
             Dictionary<string, Tensor>? best = null;
             if (zip.GetEntry("best.safetensors") is not null)
             {
-                best = SafeTensors.Load(ReadAll(zip, "best.safetensors"), model.Device);
+                best = SafeTensors.Load(ReadAll(zip, "best.safetensors", weights), model.Device);
                 foreach (var t in best.Values) t.DetachFromDisposeScope();
             }
             Copy(doc.State, state);
@@ -120,13 +122,14 @@ internal static class Checkpoint
         return string.Join("; ", parts);
     }
 
-    private static MemoryStream ReadAll(ZipArchive zip, string name)
+    /// <summary>The most bytes trainer.json may hold (its history grows by an epoch's record per epoch).</summary>
+    private const long MaxDocumentBytes = 32L << 20;
+
+    private static MemoryStream ReadAll(ZipArchive zip, string name, long max)
     {
         var entry = zip.GetEntry(name) ?? throw new InvalidDataException($"it has no {name}");
-        var ms = new MemoryStream();
-        using (var s = entry.Open()) s.CopyTo(ms);
-        ms.Position = 0;
-        return ms;
+        using var s = BoundedRead.OpenChecked(entry, max);
+        return BoundedRead.Bytes(s, max, name);
     }
 
     private static void Copy(TrainingState from, TrainingState to)

@@ -166,7 +166,7 @@ public sealed class PixelCnnAutoencoderTransformer : PixelCnnTransformerBase
         return ComponentSaving.Load(env, ctx, Saved, (o, model) =>
         {
             var settings = new Settings(o.GetString("featureColumn"), o.GetShape(), o.GetBoolean("outputReconstruction"), o.GetDouble("temperature"),
-                                        o.GetUInt64("samplingSeed"), o.GetInt32("batchSize"), o.GetOutputColumn("embedding"), o.GetOutputColumn("bitsPerDim"),
+                                        o.GetUInt64("samplingSeed"), o.GetBatchSize("batchSize"), o.GetOutputColumn("embedding"), o.GetOutputColumn("bitsPerDim"),
                                         o.GetOutputColumn("reconstruction"));
             o.CheckModelShape(model, settings.Shape);
             if (!model.Config.IsAutoencoder) throw o.Error("the model has no encoder (EmbeddingSize is 0)");

@@ -203,6 +203,27 @@ internal abstract class OutputBuffer
 /// <summary>The input's columns followed by a mapper's output columns, computed lazily a batch of rows at a time.</summary>
 internal sealed class BatchedDataView : IDataView
 {
+    /// <summary>The most rows an option may ask to map at once (ScoreBatchSize, SamplingBatchSize, ...).</summary>
+    public const int MaxRowsPerBatch = 4096;
+
+    /// <summary>Bytes of float values a batch's input and output blocks may take together; larger rows make smaller batches.</summary>
+    public const long MaxBatchBytes = 256L << 20;
+
+    /// <summary>The one rule for a batch-size option: 1..<see cref="MaxRowsPerBatch"/>; null when valid, else what is wrong.</summary>
+    public static string? CheckRows(int rows) =>
+        rows is >= 1 and <= MaxRowsPerBatch ? null : $"must be 1..{MaxRowsPerBatch:N0} rows, got {rows:N0}";
+
+    /// <summary>Throws an <see cref="ArgumentOutOfRangeException"/> naming <paramref name="option"/> when <paramref name="rows"/> breaks <see cref="CheckRows"/>.</summary>
+    public static int RequireRows(int rows, string option) =>
+        CheckRows(rows) is { } problem ? throw new ArgumentOutOfRangeException(option, rows, $"{option} {problem}") : rows;
+
+    /// <summary>
+    /// <paramref name="rows"/> lowered so that a batch of images of <paramref name="values"/> floats each, in and out,
+    /// stays within <see cref="MaxBatchBytes"/> (at least one row).
+    /// </summary>
+    public static int RowsWithinBudget(int rows, long values) =>
+        (int)Math.Clamp(MaxBatchBytes / Math.Max(1, 2 * 4 * values), 1, Math.Max(1, rows));
+
     private readonly IDataView _input;
     private readonly IBatchMapper _mapper;
     private readonly int _batchSize;

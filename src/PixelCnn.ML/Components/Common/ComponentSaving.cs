@@ -6,12 +6,14 @@
 //   weights.safetensors the network's state dict, loadable in PyTorch
 // ML.NET finds the loader through [assembly: LoadableClass] and the assembly named in the header.
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 using PixelCnn.ML.Data;
+using PixelCnn.ML.IO;
 using PixelCnn.ML.Scoring;
 
 namespace PixelCnn.ML.Components;
@@ -19,6 +21,15 @@ namespace PixelCnn.ML.Components;
 internal static class ComponentSaving
 {
     public const string OptionsEntry = "options.json";
+
+    /// <summary>The SHA-256 of options.json (hex text), written since 0.2; files without it load unchecked.</summary>
+    public const string OptionsDigestEntry = "options.sha256";
+
+    /// <summary>
+    /// The most bytes an options.json may hold: its reference scores and statistics grow with the reference set (about
+    /// 150 bytes per image), so this admits some 200,000 reference images and still bounds what a crafted entry costs.
+    /// </summary>
+    internal const long MaxOptionsBytes = 32L << 20;
 
     /// <summary>What identifies a saved component: an 8-character model signature, its loader name and format version.</summary>
     public sealed record Info(string ModelSignature, string LoaderSignature, uint Version = 0x00010001)
@@ -46,7 +57,10 @@ internal static class ComponentSaving
         ctx.CheckAtModel();
         ctx.SetVersionInfo(info.ToVersionInfo());
         ctx.Writer.Write(1); // layout of this folder: options.json + model entries
-        ctx.SaveTextStream(OptionsEntry, w => w.Write(options.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
+        var json = options.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        ctx.SaveTextStream(OptionsEntry, w => w.Write(json));
+        // The options' digest beside them: a changed byte is found at load even where the zip's CRC was recomputed.
+        ctx.SaveTextStream(OptionsDigestEntry, w => w.Write(Digest(json)));
         model?.WriteEntries(name => new EntryStream(ctx, name));
         foreach (var (prefix, extra) in extraModels ?? []) extra.WriteEntries(name => new EntryStream(ctx, prefix + name));
     }
@@ -90,16 +104,11 @@ internal static class ComponentSaving
         var device = MlNetAccess.Device(env, null, null);
         try
         {
-            return PixelCnnModel.ReadEntries(name =>
+            return PixelCnnModel.ReadEntries((name, max) =>
             {
-                MemoryStream? copy = null;
-                ctx.TryLoadBinaryStream(prefix + name, r =>
-                {
-                    copy = new MemoryStream();
-                    r.BaseStream.CopyTo(copy);
-                    copy.Position = 0;
-                });
-                return copy;
+                MemoryStream? bytes = null;
+                ctx.TryLoadBinaryStream(prefix + name, r => bytes = BoundedRead.Bytes(r.BaseStream, max, name));
+                return bytes;
             }, device);
         }
         catch (InvalidDataException e)
@@ -123,7 +132,19 @@ internal static class ComponentSaving
         int layout = ctx.Reader.ReadInt32();
         if (layout != 1) throw Error(info, $"unknown layout {layout}");
         string? json = null;
-        if (!ctx.TryLoadTextStream(OptionsEntry, r => json = r.ReadToEnd()) || json is null) throw Error(info, $"the entry {OptionsEntry} is missing");
+        try
+        {
+            if (!ctx.TryLoadBinaryStream(OptionsEntry, r => json = BoundedRead.Text(r.BaseStream, MaxOptionsBytes, OptionsEntry)) || json is null)
+                throw Error(info, $"the entry {OptionsEntry} is missing");
+        }
+        catch (InvalidDataException e) when (!e.Message.StartsWith("The saved"))
+        {
+            throw Error(info, e.Message, e);
+        }
+        string? digest = null;
+        ctx.TryLoadBinaryStream(OptionsDigestEntry, r => digest = BoundedRead.Text(r.BaseStream, 1024, OptionsDigestEntry).Trim());
+        if (digest is not null && !digest.Equals(Digest(json), StringComparison.OrdinalIgnoreCase))
+            throw Error(info, $"{OptionsEntry} is damaged: its SHA-256 differs from the one {OptionsDigestEntry} records");
         JsonObject options;
         try
         {
@@ -137,8 +158,18 @@ internal static class ComponentSaving
         return new SavedOptions(options, info);
     }
 
+    /// <summary>SHA-256 of the options text (UTF-8), hex.</summary>
+    private static string Digest(string json) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
+
+    /// <summary>An error naming the component; also kept as <see cref="LastLoadError"/> for <see cref="PixelCnnCatalog.LoadChecked"/>.</summary>
     public static InvalidDataException Error(Info info, string message, Exception? inner = null) =>
-        new($"The saved {info.LoaderSignature} component is not valid: {message}", inner);
+        LastLoadError = new($"The saved {info.LoaderSignature} component is not valid: {message}", inner);
+
+    /// <summary>
+    /// The last error a component loader of this thread raised. ML.NET 6's Model.Load catches a loader's exception and
+    /// reports only its own fallback's failure ("Could not load legacy format model"); LoadChecked reports this instead.
+    /// </summary>
+    [ThreadStatic] internal static InvalidDataException? LastLoadError;
 
     /// <summary>A write-only stream that becomes a binary entry of the component's folder when disposed.</summary>
     private sealed class EntryStream(ModelSaveContext ctx, string name) : MemoryStream
@@ -179,6 +210,8 @@ internal sealed class SavedOptions(JsonObject json, ComponentSaving.Info info)
 
     public string GetString(string key) => Get<string>(key) is { Length: > 0 } s ? s : throw Error($"option '{key}' is empty");
     public int GetInt32(string key) => Get<int>(key);
+    /// <summary>A batch-size option, within <see cref="BatchedDataView.CheckRows"/>.</summary>
+    public int GetBatchSize(string key) => BatchedDataView.CheckRows(GetInt32(key)) is { } problem ? throw Error($"option '{key}' {problem}") : GetInt32(key);
     /// <summary>The integer <paramref name="key"/>, or <paramref name="absent"/> for files written before the option existed.</summary>
     public int GetInt32(string key, int absent) => Json[key] is null ? absent : GetInt32(key);
     public double GetDouble(string key) => Get<double>(key);

@@ -45,7 +45,7 @@ public abstract class PixelCnnTrainingOptionsBase
         ArgumentNullException.ThrowIfNull(Training);
         Training.Validate();
         if (ValidationFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be in [0, 1)");
-        if (ScoreBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(ScoreBatchSize), ScoreBatchSize, "ScoreBatchSize must be >= 1");
+        BatchedDataView.RequireRows(ScoreBatchSize, nameof(ScoreBatchSize));
         ArgumentNullException.ThrowIfNull(Model);
     }
 }

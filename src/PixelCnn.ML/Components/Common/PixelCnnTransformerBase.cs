@@ -57,7 +57,7 @@ public abstract class PixelCnnTransformerBase : ITransformer, IDisposable
     {
         ArgumentNullException.ThrowIfNull(input);
         ObjectDisposedException.ThrowIf(Disposed, this);
-        return new BatchedDataView(input, CreateMapper(input.Schema), BatchSize);
+        return new BatchedDataView(input, CreateMapper(input.Schema), BatchedDataView.RowsWithinBudget(BatchSize, Model.Config.Dimensions));
     }
 
     /// <summary>

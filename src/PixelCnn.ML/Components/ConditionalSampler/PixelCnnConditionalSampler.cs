@@ -78,7 +78,7 @@ public sealed class PixelCnnConditionalSamplerEstimator : IEstimator<PixelCnnCon
         _o = options ?? throw new ArgumentNullException(nameof(options));
         _o.Validate();
         if (string.IsNullOrEmpty(_o.ConditionColumnName)) throw new ArgumentException("ConditionColumnName must be set", nameof(options));
-        if (_o.SamplingBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), _o.SamplingBatchSize, "SamplingBatchSize must be >= 1");
+        BatchedDataView.RequireRows(_o.SamplingBatchSize, nameof(_o.SamplingBatchSize));
         if (_o.SamplesPerRow is < 1 or > 1024) throw new ArgumentOutOfRangeException(nameof(options), _o.SamplesPerRow, "SamplesPerRow must be 1..1024");
         new SamplingOptions { Temperature = _o.Temperature }.Validate();
     }
@@ -242,7 +242,7 @@ public sealed class PixelCnnConditionalSamplerTransformer : PixelCnnTransformerB
         return ComponentSaving.Load(env, ctx, Saved, (o, model) =>
         {
             var condition = ConditionColumn.FromJson(o.Json["condition"], o) ?? throw o.Error("option 'condition' is missing");
-            var settings = new Settings(condition, o.GetShape(), o.GetDouble("temperature"), o.GetUInt64("samplingSeed"), o.GetInt32("batchSize"),
+            var settings = new Settings(condition, o.GetShape(), o.GetDouble("temperature"), o.GetUInt64("samplingSeed"), o.GetBatchSize("batchSize"),
                                         o.GetOutputColumn("image"), o.GetOutputColumn("pixels"), o.GetBoolean("sharedDraws", false),
                                         o.GetInt32("samplesPerRow", 1));
             if (settings.SamplesPerRow is < 1 or > 1024) throw o.Error($"option 'samplesPerRow' must be 1..1024, got {settings.SamplesPerRow}");

@@ -351,7 +351,7 @@ public sealed class PixelCnnDensityTransformer : PixelCnnTransformerBase
             var kind = o.GetEnum<DensityScoreKind>("scoreKind");
             var settings = new Settings(
                 o.GetString("featureColumn"), ConditionColumn.FromJson(o.Json["condition"], o), o.GetShape(), o.GetDouble("threshold"),
-                o.GetNullableDouble("thresholdPercentile"), o.GetBoolean("outputBitsMap"), o.GetInt32("scoreBatchSize"), o.GetNullableString("imageErrorColumn"),
+                o.GetNullableDouble("thresholdPercentile"), o.GetBoolean("outputBitsMap"), o.GetBatchSize("scoreBatchSize"), o.GetNullableString("imageErrorColumn"),
                 kind, o.GetEnum<ComplexityCompressor>("compressor"), o.GetDoubles("referenceScores"), o.GetDoubles("referenceBitsPerDim"),
                 kind == DensityScoreKind.DensityOfStates ? LoadStates(o) : null,
                 o.GetOutputColumn("bitsPerDim"), o.GetOutputColumn("score"), o.GetOutputColumn("predictedLabel"), o.GetOutputColumn("bitsMap"),

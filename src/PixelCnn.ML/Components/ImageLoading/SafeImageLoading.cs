@@ -60,7 +60,7 @@ public sealed class SafeImageLoadingEstimator : IEstimator<SafeImageLoadingTrans
         ArgumentNullException.ThrowIfNull(options.Limits);
         options.Limits.Validate();
         ArgumentException.ThrowIfNullOrEmpty(options.ErrorColumnName);
-        if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "BatchSize must be >= 1");
+        BatchedDataView.RequireRows(options.BatchSize, nameof(options.BatchSize));
         _s = new(outputColumnName, inputColumnName, imageFolder, options.Limits, options.OnError, options.ErrorColumnName, options.BatchSize);
     }
 
@@ -148,7 +148,7 @@ public sealed class SafeImageLoadingTransformer : ITransformer
         };
         limits.Validate();
         return new SafeImageLoadingTransformer(new Settings(o.GetString("outputColumn"), o.GetString("inputColumn"), o.GetNullableString("imageFolder"),
-                                                            limits, policy, o.GetString("errorColumn"), o.GetInt32("batchSize")));
+                                                            limits, policy, o.GetString("errorColumn"), o.GetBatchSize("batchSize")));
     }
 
     private sealed class Mapper(Settings s) : IBatchMapper

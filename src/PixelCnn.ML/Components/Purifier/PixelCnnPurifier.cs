@@ -54,7 +54,7 @@ public sealed class PixelCnnPurifierEstimator : IEstimator<PixelCnnPurifierTrans
         _o = options ?? throw new ArgumentNullException(nameof(options));
         _o.Validate();
         if (_o.Epsilon is < 0 or > 255) throw new ArgumentOutOfRangeException(nameof(options), _o.Epsilon, "Epsilon must be 0..255 (pixel levels)");
-        if (_o.PurifyBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), _o.PurifyBatchSize, "PurifyBatchSize must be >= 1");
+        BatchedDataView.RequireRows(_o.PurifyBatchSize, nameof(_o.PurifyBatchSize));
     }
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
@@ -94,9 +94,12 @@ public sealed class PixelCnnPurifierTransformer : PixelCnnTransformerBase
 
     internal PixelCnnPurifierTransformer(PixelCnnTransformerBase owner, Settings settings) : base(owner) => _s = Check(settings);
 
-    private static Settings Check(Settings s) =>
-        s.Epsilon is < 0 or > 255 ? throw new ArgumentOutOfRangeException(nameof(s.Epsilon), s.Epsilon, "epsilon must be 0..255 (pixel levels)")
-        : s.BatchSize < 1 ? throw new ArgumentOutOfRangeException(nameof(s.BatchSize), s.BatchSize, "batchSize must be >= 1") : s;
+    private static Settings Check(Settings s)
+    {
+        if (s.Epsilon is < 0 or > 255) throw new ArgumentOutOfRangeException(nameof(s.Epsilon), s.Epsilon, "epsilon must be 0..255 (pixel levels)");
+        BatchedDataView.RequireRows(s.BatchSize, "batchSize");
+        return s;
+    }
 
     public int Epsilon => _s.Epsilon;
     public ImageShape ImageShape => _s.Shape;
@@ -125,7 +128,7 @@ public sealed class PixelCnnPurifierTransformer : PixelCnnTransformerBase
     {
         return ComponentSaving.Load(env, ctx, Saved, (o, model) =>
         {
-            var settings = new Settings(o.GetString("inputColumn"), o.GetString("outputColumn"), o.GetShape(), o.GetInt32("epsilon"), o.GetInt32("batchSize"));
+            var settings = new Settings(o.GetString("inputColumn"), o.GetString("outputColumn"), o.GetShape(), o.GetInt32("epsilon"), o.GetBatchSize("batchSize"));
             o.CheckModelShape(model, settings.Shape);
             if (model.Config.Conditioning != ConditioningKind.None) throw o.Error("a purifier's model must be unconditional");
             return new PixelCnnPurifierTransformer(model, settings);

@@ -5,6 +5,7 @@
 // must report the whole image decoded (an incomplete decode is an error, never a partly zero image). Pixels come out as
 // ML.NET's LoadImages gives them: colour premultiplied by alpha (a pixel (200, 100, 50) at alpha 128 reads (100, 50, 25)).
 using Microsoft.ML.Data;
+using PixelCnn.ML.IO;
 using SkiaSharp;
 
 namespace PixelCnn.ML.Data.Images;
@@ -21,13 +22,8 @@ public static class SafeImageReader
         byte[] bytes;
         try
         {
-            var info = new FileInfo(path);
-            if (!info.Exists) throw new InvalidImageException(path, "the file does not exist");
             // What a symbolic link finally points to is what would be read.
-            var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo;
-            if (target is null || !target.Exists) throw new InvalidImageException(path, "the file is a link to nothing that can be read");
-            if (target.Length == 0)
-                throw new InvalidImageException(path, "the file is empty, or is not a regular file (a device, a pipe or a socket reports no size): only regular files are read");
+            var target = RegularFile.Resolve(path, out var problem) ?? throw new InvalidImageException(path, problem!);
             if (target.Length > limits.MaxFileBytes)
                 throw new InvalidImageException(path, $"the file has {target.Length} bytes, more than the limit of {limits.MaxFileBytes} (MaxFileBytes)");
             bytes = ReadAtMost(target.FullName, target.Length, limits.MaxFileBytes, path);
