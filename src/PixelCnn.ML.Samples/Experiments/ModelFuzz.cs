@@ -103,14 +103,14 @@ public static class ModelFuzz
             Add("archive", $"truncated-{fraction:0.###}", scorer[..(int)(scorer.Length * fraction)]);
             Add("archive", $"truncated-{fraction:0.###}", model[..(int)(model.Length * fraction)], standalone: true);
         }
-        AddEdit("archive", "no-model-key", (n, b) => n.EndsWith("Model.key") && !n.StartsWith("TransformerChain/Model.key") ? null : b);
         AddEdit("archive", "no-chain-key", (n, b) => n == "TransformerChain/Model.key" ? null : b);
         AddEdit("archive", "no-options", (n, b) => n.EndsWith("options.json") ? null : b);
         AddEdit("archive", "no-weights", (n, b) => n.EndsWith("weights.safetensors") ? null : b);
         AddEdit("archive", "no-config", (n, b) => n.EndsWith("config.json") ? null : b);
         AddEdit("archive", "no-weights", (n, b) => n.EndsWith("weights.safetensors") ? null : b, standalone: true);
         AddEdit("archive", "unknown-loader", (n, b) => n.EndsWith("Model.key") ? Replace(b, "PixelCnnDensityScorer", "PixelCnnDensityScorex") : b);
-        AddEdit("archive", "unknown-signature", (n, b) => n.EndsWith("Model.key") && Contains(b, "PixelCnnDensityScorer") ? FlipByte(b, 8) : b);
+        AddEdit("archive", "unknown-signature", (n, b) => n.EndsWith("Model.key") ? Replace(b, "PXCNNDEN", "PXCNNDEX") : b);
+        AddEdit("archive", "no-schema", (n, b) => n == "Schema" ? null : b);
         AddEdit("archive", "dot-dot-entry", (n, b) => b, extra: [("../../escaped.json", Encoding.UTF8.GetBytes("{}"))]);
         Add("archive", "declared-smaller", DeclareSize(scorer, "options.json", 16));
         Add("archive", "declared-larger", DeclareSize(scorer, "options.json", 1 << 20));
@@ -140,7 +140,10 @@ public static class ModelFuzz
                  })
         {
             AddEdit("size", $"config-{name}", (n, b) => n.EndsWith("config.json") ? EditJson(b, o => edit((JsonObject)o["config"]!)) : b);
-            AddEdit("size", $"config-{name}", (n, b) => n.EndsWith("config.json") ? EditJson(b, o => edit((JsonObject)o["config"]!)) : b, standalone: true);
+            // A standalone model of another image size is a valid file of another model, not a malformed one: only the
+            // scorer, whose options fix the size, is asked to refuse it.
+            if (name != "height-1024")
+                AddEdit("size", $"config-{name}", (n, b) => n.EndsWith("config.json") ? EditJson(b, o => edit((JsonObject)o["config"]!)) : b, standalone: true);
         }
         AddEdit("size", "shape-huge", (n, b) => n.EndsWith("options.json") ? EditJson(b, o => o["shape"] = new JsonArray(1, 1 << 20, 1 << 20)) : b);
         AddEdit("size", "reference-scores-empty", (n, b) => n.EndsWith("options.json") ? EditJson(b, o => o["referenceScores"] = new JsonArray()) : b);
@@ -324,6 +327,7 @@ public static class ModelFuzz
     /// </remarks>
     private static byte[] Rewrite(byte[] zip, Func<string, byte[], byte[]?> edit, IEnumerable<(string Name, byte[] Bytes)>? extra, Padding? pad, bool crafted)
     {
+        if (crafted) edit = Crafted(zip, edit);
         using var input = new ZipArchive(new MemoryStream(zip), ZipArchiveMode.Read);
         string? optionsDigest = null;
         if (crafted && input.Entries.FirstOrDefault(e => e.FullName.EndsWith("options.json")) is { } optionsEntry)
@@ -357,6 +361,58 @@ public static class ModelFuzz
             }
         }
         return output.ToArray();
+    }
+
+    /// <summary>
+    /// <paramref name="edit"/> followed by what someone crafting a file would do to get past the checks that can be
+    /// redone without a secret: the weights record the edited configuration, config.json the edited weights' SHA-256.
+    /// </summary>
+    private static Func<string, byte[], byte[]?> Crafted(byte[] zip, Func<string, byte[], byte[]?> edit)
+    {
+        using var input = new ZipArchive(new MemoryStream(zip), ZipArchiveMode.Read);
+        byte[]? Read(string suffix)
+        {
+            if (input.Entries.FirstOrDefault(e => e.FullName.EndsWith(suffix, StringComparison.Ordinal)) is not { } entry) return null;
+            using var content = new MemoryStream();
+            using (var s = entry.Open()) s.CopyTo(content);
+            return edit(entry.FullName, content.ToArray());
+        }
+        var config = Read("config.json");
+        var weights = Read("weights.safetensors");
+        JsonObject? configJson = null;
+        try { configJson = config is null ? null : JsonNode.Parse(config) as JsonObject; }
+        catch (JsonException) { }
+        if (weights is not null && configJson?["config"] is JsonObject c) weights = WithConfigMetadata(weights, c.ToJsonString());
+        if (weights is not null && configJson is not null)
+        {
+            configJson["weightsSha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(weights));
+            config = Encoding.UTF8.GetBytes(configJson.ToJsonString());
+        }
+        return (name, bytes) =>
+            name.EndsWith("config.json", StringComparison.Ordinal) && config is not null ? config
+            : name.EndsWith("weights.safetensors", StringComparison.Ordinal) && weights is not null ? weights
+            : edit(name, bytes);
+    }
+
+    /// <summary>A safetensors file with its pixelcnn_config metadata replaced (unchanged when the header does not parse).</summary>
+    private static byte[] WithConfigMetadata(byte[] file, string config)
+    {
+        if (file.Length < 8) return file;
+        long n = BinaryPrimitives.ReadInt64LittleEndian(file);
+        if (n <= 0 || 8 + n > file.Length) return file;
+        JsonObject header;
+        try { header = (JsonObject)JsonNode.Parse(file.AsSpan(8, (int)n))!; }
+        catch (Exception e) when (e is JsonException or InvalidCastException) { return file; }
+        if (header["__metadata__"] is not JsonObject meta || meta["pixelcnn_config"] is null) return file;
+        meta["pixelcnn_config"] = config;
+        var json = Encoding.UTF8.GetBytes(header.ToJsonString());
+        int padded = (json.Length + 7) / 8 * 8;
+        var result = new byte[8 + padded + file.Length - 8 - (int)n];
+        BinaryPrimitives.WriteInt64LittleEndian(result, padded);
+        json.CopyTo(result, 8);
+        result.AsSpan(8 + json.Length, padded - json.Length).Fill((byte)' ');
+        file.AsSpan(8 + (int)n).CopyTo(result.AsSpan(8 + padded));
+        return result;
     }
 
     /// <summary>The compressed data of the first entry whose name ends with <paramref name="suffix"/>: (offset, length), from its local header.</summary>
@@ -417,20 +473,11 @@ public static class ModelFuzz
         return Encoding.UTF8.GetBytes(node.ToJsonString());
     }
 
-    private static bool Contains(byte[] bytes, string text) => bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(text)) >= 0;
-
     private static byte[] Replace(byte[] bytes, string from, string to)
     {
         var copy = (byte[])bytes.Clone();
         int at = copy.AsSpan().IndexOf(Encoding.UTF8.GetBytes(from));
         if (at >= 0) Encoding.UTF8.GetBytes(to).CopyTo(copy, at);
-        return copy;
-    }
-
-    private static byte[] FlipByte(byte[] bytes, int at)
-    {
-        var copy = (byte[])bytes.Clone();
-        copy[at] ^= 0xFF;
         return copy;
     }
 

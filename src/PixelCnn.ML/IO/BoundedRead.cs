@@ -66,7 +66,8 @@ internal static class BoundedRead
     }
 
     private static InvalidDataException TooLarge(string what, long max, long? size) =>
-        new($"{what} holds {(size is { } s ? $"{s:N0} bytes" : "more")}, more than the {max:N0} bytes allowed for it");
+        new(size is { } s ? $"{what} holds {s:N0} bytes, more than the {max:N0} bytes allowed for it"
+                          : $"{what} holds more than the {max:N0} bytes allowed for it");
 
     /// <summary>A read-only view of a zip entry that checks its length and CRC-32 when the end is reached.</summary>
     private sealed class CrcCheckingStream(Stream inner, string name, long length, uint crc) : Stream

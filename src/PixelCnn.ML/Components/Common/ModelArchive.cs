@@ -50,7 +50,8 @@ internal static class ModelArchive
                 }
                 catch (InvalidDataException e)
                 {
-                    throw new InvalidDataException($"{path}: {e.Message}", e);
+                    throw new InvalidDataException(e.Message.Contains(entry.FullName, StringComparison.Ordinal)
+                        ? $"{path}: {e.Message}" : $"{path}: entry {entry.FullName}: {e.Message}", e);
                 }
             }
         }
