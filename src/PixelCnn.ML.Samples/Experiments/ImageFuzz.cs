@@ -185,7 +185,7 @@ public static class ImageFuzz
     };
 
     /// <summary>The chunks of a PNG: offset of the length field, data length, type.</summary>
-    private static List<(int Offset, int Length, string Type)> Chunks(byte[] png)
+    internal static List<(int Offset, int Length, string Type)> Chunks(byte[] png)
     {
         var list = new List<(int, int, string)>();
         for (int pos = 8; pos + 12 <= png.Length;)
@@ -197,7 +197,7 @@ public static class ImageFuzz
         return list;
     }
 
-    private static void FixCrc(byte[] png, int offset, int length) =>
+    internal static void FixCrc(byte[] png, int offset, int length) =>
         BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(offset + 8 + length), Crc32.HashToUInt32(png.AsSpan(offset + 4, 4 + length)));
 
     private static byte[] CorruptPngLength(byte[] b, Random rng)
@@ -307,9 +307,38 @@ public static class ImageFuzz
                 }
                 long oursGrowth = Environment.WorkingSet - before;
                 var giantPlain = RunPlainMlNet([giant]);
+                // The probe's kinds of damage, written on purpose, and a batch of large files inside every limit.
+                var kindsFolder = Directory.CreateTempSubdirectory("pixelcnn-image-kinds-").FullName;
+                List<DamageVerdicts> kinds;
+                (long Hardened, long MlNet, int Rows) batch;
+                try
+                {
+                    var damaged = ImageFuzzKinds.Write(kindsFolder, p.GetValue(seed), perKind: 40);
+                    damaged.AddRange(ImageFuzzKinds.WriteSpecialFiles(kindsFolder));
+                    kinds = ImageFuzzKinds.Run(damaged, includeMlNet: true);
+                    batch = ImageFuzzKinds.BatchWithinLimits(kindsFolder, 64);
+                }
+                finally
+                {
+                    Directory.Delete(kindsFolder, recursive: true);
+                }
+                foreach (var k in kinds)
+                    Console.WriteLine($"{k.Kind}: {k.Files} files; hardened {k.Rejected} rejected, {k.DecodedEqual} decoded equal, {k.DecodedDifferent} decoded different; " +
+                                      $"ML.NET {k.MlNetThrew} threw, {k.MlNetDecodedEqual} equal, {k.MlNetDecodedDifferent} different");
                 var json = new JsonObject
                 {
                     ["files"] = paths.Count, ["seed"] = p.GetValue(seed),
+                    ["kinds"] = new JsonArray(kinds.Select(k => (JsonNode?)new JsonObject
+                    {
+                        ["kind"] = k.Kind, ["files"] = k.Files,
+                        ["hardened"] = new JsonObject { ["rejected"] = k.Rejected, ["decoded_equal"] = k.DecodedEqual, ["decoded_different"] = k.DecodedDifferent },
+                        ["mlnet_plain"] = new JsonObject { ["threw_or_skipped"] = k.MlNetThrew, ["decoded_equal"] = k.MlNetDecodedEqual, ["decoded_different"] = k.MlNetDecodedDifferent },
+                    }).ToArray()),
+                    ["batch_of_4096x4096_pngs_within_limits"] = new JsonObject
+                    {
+                        ["files"] = batch.Rows, ["hardened_peak_working_set_growth_mib"] = batch.Hardened / 1048576.0,
+                        ["mlnet_plain_peak_working_set_growth_mib"] = batch.MlNet / 1048576.0,
+                    },
                     ["hardened"] = new JsonObject
                     {
                         ["decoded"] = ours.Decoded, ["rejected"] = ours.Rejected, ["rejections_naming_the_file"] = ours.RejectionsNamingTheFile,

@@ -2,7 +2,8 @@
 // ExtractPixels): 6,000 damaged PNG and JPEG files must each either decode to a well-formed pixel vector or be
 // flagged with a reason naming the file; none may crash the process, and memory stays bounded. Deterministic. The
 // corpus is the same bytes in every build (fixed seed files), and each file's verdict must be the one recorded on
-// SkiaSharp 2.88.9 (Fixtures/image-fuzz): a decoder upgrade may not start decoding, or stop decoding, any of them.
+// SkiaSharp 2.88.9 (Fixtures/image-fuzz): a decoder upgrade may not start decoding, or stop decoding, any of them. The
+// one intended change since the recording: JPEGs whose scans libjpeg reports damaged are rejected now.
 using System.IO.Compression;
 using PixelCnn.ML.Samples.Experiments;
 
@@ -32,12 +33,21 @@ public class ImageFuzzTests
 
             var recorded = RecordedVerdicts();
             Assert.AreEqual(6000, recorded.Count);
-            var changed = paths.Select(Path.GetFileName).Where(f => recorded[f!] == "decoded" == r.Reasons.ContainsKey(Path.Combine(folder, f!)))
-                .Select(f => $"{f}: {recorded[f!]} before, {(r.Reasons.TryGetValue(Path.Combine(folder, f!), out var why) ? why : "decoded")} now").ToList();
+            // One change is intended: JPEGs whose scans libjpeg reports damaged (JpegScanCheck, added after the recording)
+            // decoded silently before and are rejected now. Any other change is a decoder upgrade changing verdicts.
+            string Now(string f) => r.Reasons.TryGetValue(Path.Combine(folder, f), out var why) ? why : "decoded";
+            var files = paths.Select(p => Path.GetFileName(p)!).ToList();
+            var nowDamaged = files.Where(f => recorded[f] == "decoded" && Now(f) == JpegDamage).ToList();
+            var changed = files.Where(f => (recorded[f] == "decoded") != (Now(f) == "decoded") && !nowDamaged.Contains(f))
+                .Select(f => $"{f}: {recorded[f]} before, {Now(f)} now").ToList();
+            Console.WriteLine($"{nowDamaged.Count} JPEGs that decoded before are now rejected as damaged");
             Assert.AreEqual(0, changed.Count, $"{changed.Count} files changed verdict: " + string.Join("; ", changed.Take(20)));
+            Assert.IsTrue(nowDamaged.All(f => f.EndsWith(".jpg")) && nowDamaged.Count > 0, "the scan check rejects damaged JPEGs only");
         }
         finally { Directory.Delete(folder, recursive: true); }
     }
+
+    private const string JpegDamage = "the JPEG data is damaged";
 
     /// <summary>File name → "decoded" or the kind of rejection, as the hardened loader gave them on SkiaSharp 2.88.9.</summary>
     private static Dictionary<string, string> RecordedVerdicts()

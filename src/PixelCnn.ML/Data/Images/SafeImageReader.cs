@@ -2,7 +2,8 @@
 // data is opened (a device, pipe or socket reports no size: a symlink to /dev/zero would never end, a named pipe would
 // block), its size is checked before reading and the read itself stops past the limit, the structure and declared size
 // (ImageHeaders) are checked before decoding, the decoded size with checked 64-bit arithmetic, and SkiaSharp's decoder
-// must report the whole image decoded (an incomplete decode is an error, never a partly zero image). Pixels come out as
+// must report the whole image decoded (an incomplete decode is an error, never a partly zero image); a JPEG's scans
+// must also decode without libjpeg reporting damage (JpegScanCheck), which SkiaSharp's decoder passes over. Pixels come out as
 // ML.NET's LoadImages gives them: colour premultiplied by alpha (a pixel (200, 100, 50) at alpha 128 reads (100, 50, 25)).
 using Microsoft.ML.Data;
 using PixelCnn.ML.IO;
@@ -71,6 +72,8 @@ public static class SafeImageReader
             throw new InvalidImageException(sourceName, e.Message, e);
         }
         CheckSize(header.Width, header.Height, sourceName, limits, $"{header.Format} header");
+        if (header.Format == "JPEG" && JpegScanCheck.Problem(data.ToArray()) is { } damage)
+            throw new InvalidImageException(sourceName, $"the JPEG data is damaged (truncated, overwritten, or its frame header edited): libjpeg reports \"{damage}\"");
         using var skData = SKData.CreateCopy(data);
         using var codec = SKCodec.Create(skData) ?? throw new InvalidImageException(sourceName, $"the {header.Format} decoder cannot read the file");
         var declared = codec.Info;
