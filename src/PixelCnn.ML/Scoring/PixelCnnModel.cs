@@ -260,7 +260,7 @@ public sealed class PixelCnnModel : IDisposable
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"not a model file (not a readable zip archive: {e.Message})", e);
+            throw new InvalidDataException($"not a model file: it is not a readable zip archive ({e.Message})", e);
         }
         using (zip) return ReadEntries(name => zip.GetEntry(name) is { } entry ? BoundedRead.OpenChecked(entry, long.MaxValue) : null, device);
     }

@@ -32,7 +32,7 @@ internal static class ModelArchive
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"{path} is not a model file: it is not a readable zip archive ({e.Message})", e);
+            throw new InvalidDataException($"{path}: not a model file: it is not a readable zip archive ({e.Message})", e);
         }
         using (zip)
         {
