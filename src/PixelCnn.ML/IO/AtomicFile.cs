@@ -9,7 +9,7 @@ namespace PixelCnn.ML.IO;
 /// Writes files so that readers see the old content or the new, never a partial file: model zips, checkpoints, CSVs
 /// and pictures all go through here.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>
     /// Replaces <paramref name="path"/> with what <paramref name="write"/> writes to the stream it is given. Temporary
