@@ -56,7 +56,7 @@ internal static class Measurements
         return new JsonObject
         {
             ["implementation"] = "pixelcnn.ml", ["torch"] = TorchEngine.LibTorchVersion, ["allocator_tuned"] = TorchEngine.AllocatorTuned,
-            ["cpu_convolutions"] = TorchEngine.CpuConvolutions.ToString(), ["preset"] = preset.ToUpperInvariant(), ["threads"] = get_num_threads(),
+            ["cpu_convolutions"] = TorchEngine.CpuConvolutions.ToString(), ["thread_wait"] = TorchEngine.ThreadWaitPolicy, ["preset"] = preset.ToUpperInvariant(), ["threads"] = get_num_threads(),
             ["device"] = device.ToString(), ["device_name"] = (device.type == DeviceType.CUDA) ? GpuInfo.DeviceName(device.index) : "cpu",
             ["batch"] = batch, ["params"] = model.Network.ParameterCount, ["train_images_per_s"] = trainIps,
             ["score_images_per_s"] = scoreIps, ["score_batch"] = scoreBatch, ["peak_rss_mib"] = PeakRssMiB(),
@@ -74,7 +74,8 @@ internal static class Measurements
 
     // The environment variables that change how the engine runs, recorded with every measurement that sets them.
     private static readonly string[] EngineVariables =
-        ["PIXELCNN_NUM_THREADS", "PIXELCNN_MALLOC", "PIXELCNN_ONEDNN", "DNNL_MAX_CPU_ISA", "ONEDNN_MAX_CPU_ISA", "OMP_NUM_THREADS"];
+        ["PIXELCNN_NUM_THREADS", "PIXELCNN_MALLOC", "PIXELCNN_ONEDNN", "PIXELCNN_THREAD_WAIT", "DNNL_MAX_CPU_ISA", "ONEDNN_MAX_CPU_ISA", "OMP_NUM_THREADS",
+         "OMP_WAIT_POLICY", "GOMP_SPINCOUNT"];
 
     public static JsonObject Machine()
     {

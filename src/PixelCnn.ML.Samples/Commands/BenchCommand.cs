@@ -36,6 +36,11 @@ internal static class BenchCommand
     private static readonly Option<bool> Sampling = new("--sampling") { Description = "Also time naive against cached sampling (preset S; batches from --sampling-batches)." };
     private static readonly Option<string> SamplingBatches = new("--sampling-batches") { Description = "Batch sizes of the sampling benchmark.", DefaultValueFactory = _ => "1,16,64" };
     private static readonly Option<int> NaiveSubpixels = new("--naive-subpixels") { Description = "Sub-pixels the naive sampler is timed on before extrapolating (0 = whole images).", DefaultValueFactory = _ => 28 };
+    private static readonly Option<string?> ThreadWait = new("--thread-wait")
+    {
+        Description = "Compare how idle threads wait, one worker alone and two at once, alternating: a comma-separated list of short (the engine's " +
+                      "default), spin (libgomp's own policy), passive (sleep at once), or a number (GOMP_SPINCOUNT: spin that long, then sleep), e.g. spin,short,passive.",
+    };
     private static readonly Option<FileInfo?> Out = new("--out") { Description = "Write the results as JSON to this file." };
     private static readonly Option<string> DeviceOption = new("--device") { Description = "cpu, cuda or cuda:N (both sides).", DefaultValueFactory = _ => "cpu" };
     private static readonly Option<string> QualityPreset = new("--quality-preset") { Description = "Preset of the quality run.", DefaultValueFactory = _ => "S" };
@@ -45,7 +50,7 @@ internal static class BenchCommand
     {
         var cmd = new Command("bench", "Measure training/scoring throughput (and optionally quality) beside the PyTorch reference.")
         {
-            Presets, Batch, Warmup, TrainSteps, ScoreBatch, ScoreBatches, Rounds, NoPyTorch, Quality, QualityImages, QualityPreset, SkipThroughput,
+            Presets, Batch, Warmup, TrainSteps, ScoreBatch, ScoreBatches, Rounds, NoPyTorch, Quality, QualityImages, QualityPreset, SkipThroughput, ThreadWait,
             Sampling, SamplingBatches, NaiveSubpixels, DeviceOption, Out, Python,
         };
         cmd.SetAction(Run);
@@ -93,6 +98,8 @@ internal static class BenchCommand
             report["throughput"] = Throughput(p, presets, reference, device);
         if (p.GetValue(Sampling))
             report["sampling"] = SamplingRun(p, device);
+        if (p.GetValue(ThreadWait) is { } policies)
+            report["thread_wait"] = ThreadWaitRun(p, presets, device, policies.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         if (p.GetValue(Quality))
             report["quality"] = QualityRun(p.GetValue(QualityPreset)!, p.GetValue(QualityImages), reference, device);
         if (p.GetValue(Out) is { } file)
@@ -165,12 +172,68 @@ internal static class BenchCommand
         }).ToArray()),
     };
 
-    private static JsonObject RunWorker(string preset, int batch, int warmup, int steps, int sb, int sn, Device device)
+    /// <summary>
+    /// How idle threads wait (libgomp's own long spin, the engine's short spin, sleeping at once, or a spin count): per
+    /// preset and round, one worker alone, then two started together (the machine's throughput is their sum), each policy in turn.
+    /// </summary>
+    private static JsonArray ThreadWaitRun(ParseResult p, string[] presets, Device device, string[] policies)
+    {
+        foreach (var policy in policies)
+            if (policy is not ("short" or "spin" or "passive") && !long.TryParse(policy, out _))
+                throw new ArgumentException($"--thread-wait: '{policy}' is not short, spin, passive or a spin count");
+        int batch = p.GetValue(Batch), warmup = p.GetValue(Warmup), steps = p.GetValue(TrainSteps);
+        int sb = p.GetValue(ScoreBatch), sn = p.GetValue(ScoreBatches), rounds = p.GetValue(Rounds);
+        var results = new JsonArray();
+        var table = new Table().AddColumns("preset", "idle threads", "alone: train img/s", "alone: score img/s", "two at once: train img/s (sum)", "two at once: score img/s (sum)");
+        foreach (var preset in presets)
+        {
+            var runs = policies.ToDictionary(policy => policy, _ => (Train: new List<double>(), Score: new List<double>(), PairTrain: new List<double>(), PairScore: new List<double>()));
+            for (int r = 0; r < rounds; r++)
+                foreach (var (policy, m) in runs)
+                {
+                    Cli.Cancellation.ThrowIfCancellationRequested();
+                    Cli.Err.MarkupLine($"[grey]thread wait {policy}, preset {preset}, round {r + 1}/{rounds}[/]");
+                    var env = long.TryParse(policy, out _)
+                        ? new Dictionary<string, string> { ["GOMP_SPINCOUNT"] = policy }
+                        : new Dictionary<string, string> { ["PIXELCNN_THREAD_WAIT"] = policy };
+                    var alone = RunWorker(preset, batch, warmup, steps, sb, sn, device, env);
+                    m.Train.Add((double)alone["train_images_per_s"]!);
+                    m.Score.Add((double)alone["score_images_per_s"]!);
+                    var pair = Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(() => RunWorker(preset, batch, warmup, steps, sb, sn, device, env)))).Result;
+                    m.PairTrain.Add(pair.Sum(o => (double)o["train_images_per_s"]!));
+                    m.PairScore.Add(pair.Sum(o => (double)o["score_images_per_s"]!));
+                }
+            var entry = new JsonObject { ["preset"] = preset.ToUpperInvariant(), ["batch"] = batch, ["score_batch"] = sb, ["rounds"] = rounds };
+            foreach (var (policy, m) in runs)
+            {
+                entry[policy] = new JsonObject
+                {
+                    ["alone_train_images_per_s"] = Median(m.Train), ["alone_score_images_per_s"] = Median(m.Score),
+                    ["two_at_once_train_images_per_s_sum"] = Median(m.PairTrain), ["two_at_once_score_images_per_s_sum"] = Median(m.PairScore),
+                    ["rounds_score_two_at_once"] = new JsonArray(m.PairScore.Select(v => (JsonNode?)v).ToArray()),
+                };
+                table.AddRow(preset, policy, F(Median(m.Train)), F(Median(m.Score)), F(Median(m.PairTrain)), F(Median(m.PairScore)));
+            }
+            results.Add(entry);
+        }
+        AnsiConsole.Write(table);
+        return results;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static JsonObject RunWorker(string preset, int batch, int warmup, int steps, int sb, int sn, Device device,
+                                        IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo(Environment.ProcessPath!)
         {
             RedirectStandardOutput = true, RedirectStandardError = true,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) psi.Environment[name] = value;
         // Under `dotnet pixelcnn.dll` the process path is dotnet itself: pass the assembly first.
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
             psi.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);

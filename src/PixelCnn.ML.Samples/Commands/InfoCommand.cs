@@ -15,7 +15,7 @@ internal static class InfoCommand
             Console.WriteLine($"PixelCnn.ML  {typeof(PixelCnn.ML.Scoring.PixelCnnModel).Assembly.GetName().Version}");
             Console.WriteLine($"TorchSharp   {typeof(torch).Assembly.GetName().Version}, libtorch {TorchEngine.LibTorchVersion}");
             Console.WriteLine($"allocator    glibc malloc {(TorchEngine.AllocatorTuned ? "tuned (mmap_max=0, high trim threshold; PIXELCNN_MALLOC=default turns it off)" : "defaults")}");
-            Console.WriteLine($"threads      {torch.get_num_threads()} (of {Environment.ProcessorCount} cores)");
+            Console.WriteLine($"threads      {torch.get_num_threads()} (of {Environment.ProcessorCount} cores); idle threads: {TorchEngine.ThreadWaitPolicy}");
             bool notChecked = Environment.GetEnvironmentVariable("PIXELCNN_ONEDNN")?.Trim().ToLowerInvariant() == "on";
             Console.WriteLine("convolutions " + (TorchEngine.CpuConvolutions == CpuConvolutionBackend.OneDnn
                 ? notChecked ? "oneDNN (PIXELCNN_ONEDNN=on: not checked)" : "oneDNN (checked against float64 at start-up)"

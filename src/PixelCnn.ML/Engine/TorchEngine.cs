@@ -11,7 +11,14 @@
 //     in place, when it can be written. The library is then loaded directly, so a failure is reported
 //     once, by us, with the dynamic loader's reason (TorchSharp's own loader would first print a long
 //     trace to the console). See docs/engine.md.
-//  3. Intra-op threads: the core count (PIXELCNN_NUM_THREADS overrides). NNPACK off: it would print a warning on
+//  3. Idle threads spin only briefly. libtorch's OpenMP threads (GNU libgomp) busy-wait for up to 300,000 spins
+//     after every parallel region before they sleep; when cores are shared (concurrent requests, two processes, other
+//     jobs) the spinning threads take the cores the working ones need, and throughput collapses (two scoring processes
+//     on two cores: 84 images/s together, against 271 for one alone). GOMP_SPINCOUNT is set in the process's native
+//     environment before libgomp loads, to a spin short enough to give the cores back and long enough to bridge the
+//     gap between one operation and the next (docs/engine.md has the measurements), unless the user set
+//     OMP_WAIT_POLICY or GOMP_SPINCOUNT. PIXELCNN_THREAD_WAIT=passive sleeps at once, =spin keeps libgomp's own policy.
+//     Intra-op threads: the core count (PIXELCNN_NUM_THREADS overrides). NNPACK off: it would print a warning on
 //     every convolution of a CPU it does not support, and oneDNN or libtorch's own convolutions serve x86.
 //  4. A check of the CPU convolutions against float64 (ConvolutionCheck): oneDNN is switched off where it
 //     is wrong. PIXELCNN_ONEDNN=off switches it off without checking, =on keeps it without checking.
@@ -42,6 +49,7 @@ public static partial class TorchEngine
     private static string Start()
     {
         TuneAllocator();
+        SetThreadWaitPolicy(Environment.GetEnvironmentVariable("PIXELCNN_THREAD_WAIT"));
         var native = PrepareNativeLibrary();
         if (native.Reason is not null) throw new TorchEngineException(LoadFailureMessage(native));
         string version;
@@ -86,6 +94,73 @@ public static partial class TorchEngine
         CpuConvolutions = CpuConvolutionBackend.Native;
         if (ConvolutionCheck.FindWrongConvolution() is { } still)
             throw new TorchEngineException($"libtorch's CPU convolutions give wrong results on this machine even without oneDNN: {still}.");
+    }
+
+    /// <summary>How libtorch's idle OpenMP threads wait in this process, in words (for `pixelcnn info` and benchmarks).</summary>
+    public static string ThreadWaitPolicy { get; private set; } = "not set: the engine has not started";
+
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int SetEnv(string name, string value, int overwrite);
+
+    /// <summary>Spins of an idle OpenMP thread before it sleeps, by default (libgomp's own: 300,000).</summary>
+    public const int DefaultSpinCount = 3000;
+
+    internal static void SetThreadWaitPolicy(string? setting)
+    {
+        var mode = setting?.Trim().ToLowerInvariant();
+        if (mode is not (null or "" or "short" or "passive" or "spin"))
+            throw new TorchEngineException($"PIXELCNN_THREAD_WAIT is '{setting}'; use short (spin {DefaultSpinCount} times, then sleep: the default), " +
+                                           "passive (sleep at once) or spin (libgomp's own policy, up to 300,000 spins).");
+        if (!OperatingSystem.IsLinux())
+        {
+            ThreadWaitPolicy = "the platform's OpenMP default";
+            return;
+        }
+        // The native environment is what libgomp reads; .NET's own copy of it starts from the same values.
+        if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is { Length: > 0 } policy)
+        {
+            ThreadWaitPolicy = $"OMP_WAIT_POLICY={policy}, from the environment";
+            return;
+        }
+        if (Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is { Length: > 0 } spins)
+        {
+            ThreadWaitPolicy = $"GOMP_SPINCOUNT={spins}, from the environment";
+            return;
+        }
+        if (mode == "spin")
+        {
+            ThreadWaitPolicy = "spin: libgomp's own policy, up to 300,000 spins before sleeping (PIXELCNN_THREAD_WAIT=spin)";
+            return;
+        }
+        if (LibGompLoaded())
+        {
+            ThreadWaitPolicy = "libgomp's own policy: it was loaded before the engine started, too late to change";
+            return;
+        }
+        var (name, value, words) = mode == "passive"
+            ? ("OMP_WAIT_POLICY", "PASSIVE", "passive: idle threads sleep at once (OMP_WAIT_POLICY=PASSIVE, PIXELCNN_THREAD_WAIT=passive)")
+            : ("GOMP_SPINCOUNT", DefaultSpinCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+               $"short: idle threads spin {DefaultSpinCount} times, then sleep (GOMP_SPINCOUNT={DefaultSpinCount}, set by PixelCnn.ML)");
+        try
+        {
+            ThreadWaitPolicy = SetEnv(name, value, 0) == 0 ? words : $"libgomp's own policy: setting {name} failed";
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            ThreadWaitPolicy = "libgomp's own policy: the C library's setenv was not found";
+        }
+    }
+
+    private static bool LibGompLoaded()
+    {
+        try
+        {
+            return File.ReadLines("/proc/self/maps").Any(l => l.Contains("libgomp", StringComparison.Ordinal));
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private const int M_TRIM_THRESHOLD = -1, M_MMAP_MAX = -4;

@@ -17,6 +17,38 @@ public class TorchEngineTests
         Assert.AreEqual(expected, torch.get_num_threads());
     }
 
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getenv")]
+    private static extern IntPtr GetEnv(string name);
+
+    [TestMethod]
+    public void Idle_openmp_threads_spin_briefly_by_default_set_in_the_native_environment_before_libgomp_loaded()
+    {
+        TorchEngine.EnsureStarted();
+        if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is not null || Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is not null
+            || Environment.GetEnvironmentVariable("PIXELCNN_THREAD_WAIT") is "spin")
+        {
+            StringAssert.Contains(TorchEngine.ThreadWaitPolicy, "environment", "the user's own setting is kept");
+            return;
+        }
+        if (Environment.GetEnvironmentVariable("PIXELCNN_THREAD_WAIT") is "passive")
+        {
+            Assert.AreEqual("PASSIVE", System.Runtime.InteropServices.Marshal.PtrToStringUTF8(GetEnv("OMP_WAIT_POLICY")));
+            return;
+        }
+        StringAssert.StartsWith(TorchEngine.ThreadWaitPolicy, "short");
+        // What libgomp reads is the C library's environment, not .NET's copy of it.
+        Assert.AreEqual($"{TorchEngine.DefaultSpinCount}", System.Runtime.InteropServices.Marshal.PtrToStringUTF8(GetEnv("GOMP_SPINCOUNT")));
+        Assert.IsTrue(File.ReadLines("/proc/self/maps").Any(l => l.Contains("libgomp")), "libtorch's OpenMP runtime is libgomp");
+    }
+
+    [TestMethod]
+    public void An_unknown_thread_wait_setting_is_an_error_naming_the_variable_and_its_values()
+    {
+        var e = Assert.ThrowsException<TorchEngineException>(() => TorchEngine.SetThreadWaitPolicy("sleepy"));
+        StringAssert.Contains(e.Message, "PIXELCNN_THREAD_WAIT");
+        foreach (var value in new[] { "short", "passive", "spin" }) StringAssert.Contains(e.Message, value);
+    }
+
     [TestMethod]
     public void The_glibc_allocator_policy_is_on_by_default_on_linux()
     {
