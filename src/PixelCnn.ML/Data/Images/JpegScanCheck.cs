@@ -15,13 +15,15 @@ internal static class JpegScanCheck
     /// Null when libjpeg decodes every scan of <paramref name="jpeg"/> without a report of damage; otherwise the first
     /// report, in libjpeg's words.
     /// </summary>
-    public static string? Problem(byte[] jpeg)
+    public static unsafe string? Problem(ReadOnlySpan<byte> jpeg)
     {
         var errors = new RecordingErrors();
         var decoder = new jpeg_decompress_struct(errors);
+        // Read in place: the file's bytes are not copied for the check.
+        fixed (byte* bytes = jpeg)
         try
         {
-            decoder.jpeg_stdio_src(new MemoryStream(jpeg, writable: false));
+            decoder.jpeg_stdio_src(new UnmanagedMemoryStream(bytes, jpeg.Length));
             decoder.jpeg_read_header(true);
             decoder.Scale_num = 1;
             decoder.Scale_denom = 8;

@@ -72,7 +72,7 @@ public static class SafeImageReader
             throw new InvalidImageException(sourceName, e.Message, e);
         }
         CheckSize(header.Width, header.Height, sourceName, limits, $"{header.Format} header");
-        if (header.Format == "JPEG" && JpegScanCheck.Problem(data.ToArray()) is { } damage)
+        if (header.Format == "JPEG" && JpegScanCheck.Problem(data) is { } damage)
             throw new InvalidImageException(sourceName, $"the JPEG data is damaged (truncated, overwritten, or its frame header edited): libjpeg reports \"{damage}\"");
         using var skData = SKData.CreateCopy(data);
         using var codec = SKCodec.Create(skData) ?? throw new InvalidImageException(sourceName, $"the {header.Format} decoder cannot read the file");
